@@ -12,6 +12,6 @@ public sealed class FrameStore(IReadOnlyList<SourceFrame> frames) : IDisposable
     public void Dispose()
     {
         // Frames of a repeated single image share one tensor.
-        foreach (var t in Frames.Select(f => f.Pixels).Distinct()) t.Dispose();
+        foreach (var t in Frames.Select(f => (object)f.Pixels).Distinct(ReferenceEqualityComparer.Instance)) ((TorchSharp.torch.Tensor)t).Dispose();
     }
 }
