@@ -7,5 +7,13 @@ app.Configure(config =>
     config.SetApplicationName("videoloopback");
     config.AddCommand<InspectCommand>("inspect")
         .WithDescription("Show what a model file is: family, dtypes, parameters per component, unexpected and missing keys.");
+    config.AddCommand<RenderCommand>("render")
+        .WithDescription("Render a video loopback job (options, --job FILE, or --resume RUN_FOLDER).");
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Print speed and memory figures.");
+        bench.AddCommand<BenchRenderCommand>("render")
+            .WithDescription("Orchestration alone: 64 frames 256x256, loop_n 2, temporal window 3, batch blend 2, fake generator.");
+    });
 });
 return app.Run(args);

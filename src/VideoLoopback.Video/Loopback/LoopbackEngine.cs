@@ -21,6 +21,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         var runDir = Path.Combine(job.OutputDir, timestamp);
         var framesDir = Path.Combine(runDir, "output_frames");
         var start = StartParams(options.Resume);
+        using var inputs = new FrameStore(FrameSource.Load(job, device));
         if (options.Resume)
         {
             if (!Directory.Exists(framesDir)) throw new JobException($"--resume: '{framesDir}' does not exist; nothing to resume");
@@ -31,7 +32,6 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             File.WriteAllText(Path.Combine(runDir, timestamp + ".json"), JobFile.Settings(job, timestamp, start, generator.ModelName, generator.ModelHash));
         }
 
-        using var inputs = new FrameStore(FrameSource.Load(job, device));
         int frameCount = inputs.Count;
         if (frameCount == 0) throw new JobException($"input_dir: '{job.InputDir}' has no image frames");
         var alphas = job.TemporalAlphas();
