@@ -43,16 +43,20 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
             };
             var device = CPU;
             var engine = new LoopbackEngine(job, new FakeGenerator(), ScheduleCompilers.Default, device);
+            using var self = Process.GetCurrentProcess();
+            var cpuBefore = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var result = engine.Run(new RenderOptions { EncodeVideos = settings.WithVideo }, cancellationToken);
             clock.Stop();
             double seconds = clock.Elapsed.TotalSeconds;
             long frames = result.FramesRendered;
-            using var self = Process.GetCurrentProcess();
+            self.Refresh();
+            double cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"bench render: {settings.Frames} frames {settings.Size}x{settings.Size}, loop_n 2, temporal window 3, batch blend 2, fake generator, device {device.type}, PNG checkpoints{(settings.WithVideo ? " + videos" : "")}"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames rendered  {frames} in {seconds:F2} s"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames/s         {frames / seconds:F1}"));
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu time         {cpuSeconds:F2} s ({frames / cpuSeconds:F1} frames per cpu-second; wall figures depend on other load)"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak memory      {self.PeakWorkingSet64 / (1024.0 * 1024.0):F0} MiB (process peak working set)"));
             return 0;
         }

@@ -43,6 +43,9 @@ public sealed class ParameterSequence
         _postProcessing = C("image_post_processing_schedule", job.ImagePostProcessingSchedule);
     }
 
+    private static int ToInt(long value, string name) =>
+        value is >= int.MinValue and <= int.MaxValue ? (int)value : throw new JobException($"{name}: {value} is out of range");
+
     /// <summary>The current img2img settings (after the last frame's seed progression).</summary>
     public FrameGenerationParams Current => _p;
 
@@ -52,55 +55,39 @@ public sealed class ParameterSequence
         int imageI = imageIndex + 1, loopI = loopIndex + 1;
         var p = _p;
         if (_subseedStrength != null)
-            p = p with { SubseedStrength = ScheduleValues.ToDouble(_subseedStrength.Evaluate(imageI, loopI), "subseed_strength_schedule") };
+            p = p with { SubseedStrength = _subseedStrength.AsDouble(imageI, loopI) };
         if (_denoising != null)
-            p = p with { DenoisingStrength = ScheduleValues.ToDouble(_denoising.Evaluate(imageI, loopI), "denoising_schedule") };
+            p = p with { DenoisingStrength = _denoising.AsDouble(imageI, loopI) };
         if (_steps != null)
-            p = p with { Steps = checked((int)ScheduleValues.ToLong(_steps.Evaluate(imageI, loopI), "step_schedule")) };
+            p = p with { Steps = ToInt(_steps.AsInt(imageI, loopI), "step_schedule") };
         if (_seed != null)
-            p = p with { Seed = ScheduleValues.ToLong(_seed.Evaluate(imageI, loopI), "seed_schedule") };
+            p = p with { Seed = _seed.AsInt(imageI, loopI) };
         if (_subseed != null)
-            p = p with { Subseed = ScheduleValues.ToLong(_subseed.Evaluate(imageI, loopI), "subseed_schedule") };
+            p = p with { Subseed = _subseed.AsInt(imageI, loopI) };
         if (_cfg != null)
-            p = p with { CfgScale = ScheduleValues.ToDouble(_cfg.Evaluate(imageI, loopI), "cfg_schedule") };
+            p = p with { CfgScale = _cfg.AsDouble(imageI, loopI) };
         if (_superimpose != null)
-            _superimposeAlpha = ScheduleValues.ToDouble(_superimpose.Evaluate(imageI, loopI), "superimpose_alpha_schedule");
+            _superimposeAlpha = _superimpose.AsDouble(imageI, loopI);
         if (_temporal != null)
         {
-            var list = ScheduleValues.ToDoubleList(_temporal.Evaluate(imageI, loopI), "temporal_superimpose_schedule");
+            var list = _temporal.AsDoubleList(imageI, loopI);
             if (list.Count != _temporalAlphas.Count)
                 throw new JobException($"temporal_superimpose_schedule: gave {list.Count} weights at image_i={imageI}, loop_i={loopI}; " +
                                        $"expected {_temporalAlphas.Count} (the length of temporal_superimpose_alpha_list)");
             _temporalAlphas = list;
         }
         if (_prompt != null)
-            p = p with { Prompt = ScheduleValues.ToText(_prompt.Evaluate(imageI, loopI), "prompt_schedule") };
+            p = p with { Prompt = _prompt.AsString(imageI, loopI) };
         if (_negative != null)
-            p = p with { NegativePrompt = ScheduleValues.ToText(_negative.Evaluate(imageI, loopI), "negative_prompt_schedule") };
+            p = p with { NegativePrompt = _negative.AsString(imageI, loopI) };
         if (_batchCount != null)
         {
-            var v = _batchCount.Evaluate(imageI, loopI);
-            if (v is ScheduleTuple t)
-            {
-                if (t.Items.Count != 2)
-                    throw new JobException($"batch_count_schedule: a tuple must be (batch_count, batch_size), got {t.Items.Count} items");
-                p = p with
-                {
-                    BatchCount = checked((int)ScheduleValues.ToLong(t.Items[0], "batch_count_schedule")),
-                    BatchSize = checked((int)ScheduleValues.ToLong(t.Items[1], "batch_count_schedule")),
-                };
-            }
-            else p = p with { BatchCount = checked((int)ScheduleValues.ToLong(v, "batch_count_schedule")) };
+            var (count, size) = _batchCount.AsBatchCount(imageI, loopI);
+            p = p with { BatchCount = ToInt(count, "batch_count_schedule"), BatchSize = size is { } b ? ToInt(b, "batch_count_schedule") : p.BatchSize };
             if (p.BatchCount < 1 || p.BatchSize < 1)
                 throw new JobException($"batch_count_schedule: gave batch_count {p.BatchCount}, batch_size {p.BatchSize} at image_i={imageI}, loop_i={loopI}; both must be at least 1");
         }
-        FramePostProcessor? post = null;
-        if (_postProcessing != null)
-        {
-            var v = _postProcessing.Evaluate(imageI, loopI);
-            post = v as FramePostProcessor ?? throw new JobException(
-                $"image_post_processing_schedule: expected a lambda such as 'lambda img: img.filter(ImageFilter.SMOOTH)', got {v}");
-        }
+        var post = _postProcessing?.AsPostProcessor(imageI, loopI);
         if (_promptFiles != null)
         {
             var (prompt, negative) = _promptFiles[imageIndex];
