@@ -42,6 +42,9 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
                 SaveEveryLoop = settings.WithVideo, Prompt = "bench",
             };
             var device = CPU;
+            // Warm-up (libtorch load, JIT) outside the timed run.
+            new LoopbackEngine(job with { MaxFrames = 4, LoopN = 1, OutputDir = Path.Combine(folder.FullName, "warmup") }, new FakeGenerator(),
+                ScheduleCompilers.Default, device).Run(new RenderOptions { EncodeVideos = false }, cancellationToken);
             var engine = new LoopbackEngine(job, new FakeGenerator(), ScheduleCompilers.Default, device);
             using var self = Process.GetCurrentProcess();
             var cpuBefore = self.TotalProcessorTime;

@@ -85,6 +85,30 @@ public sealed class RenderEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task CtrlCStopsAfterTheCurrentBatch()
+    {
+        var input = CliProcess.MakeVideo(_temp.FullName, 64, 48, 10, 12, 1);
+        var output = Path.Combine(_temp.FullName, "out");
+        using var process = CliProcess.StartCli(FakeJob(input, output, 3, "--no-video", "--generator-batch", "1"));
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!process.HasExited && DateTime.UtcNow < deadline)
+        {
+            var loop1 = !Directory.Exists(output) ? null : Directory.GetDirectories(output).Select(r => Path.Combine(r, "output_frames", "loop_1")).FirstOrDefault(Directory.Exists);
+            if (loop1 != null && Directory.GetFiles(loop1, "*.png").Length >= 1) break;
+            Thread.Sleep(20);
+        }
+        Assert.False(process.HasExited, "the render finished before Ctrl-C could be sent");
+        CliProcess.Tool("kill", "-INT", process.Id.ToString());
+        Assert.True(process.WaitForExit(60_000), "the render did not stop after Ctrl-C");
+        var log = await stdout;
+        Assert.True(process.ExitCode == 130, $"exit code {process.ExitCode} after Ctrl-C, expected 130: {log}");
+        Assert.Contains("--resume", log);
+        var run = Assert.Single(Directory.GetDirectories(output));
+        Assert.Empty(Directory.GetFiles(run, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public void MissingInputFailsBeforeAnythingIsWritten()
     {
         var output = Path.Combine(_temp.FullName, "out");
