@@ -7,5 +7,8 @@ app.Configure(config =>
     config.SetApplicationName("videoloopback");
     config.AddCommand<InspectCommand>("inspect")
         .WithDescription("Show what a model file is: family, dtypes, parameters per component, unexpected and missing keys.");
+    config.AddBranch("bench", bench =>
+        bench.AddCommand<BenchImagingCommand>("imaging")
+            .WithDescription("Throughput of the PIL-exact image operations (filters, blends, resize, PNG I/O)."));
 });
 return app.Run(args);
