@@ -50,6 +50,26 @@ public class ImageFileTests : IDisposable
         Assert.True(differing == 0, $"Skia decodes {differing} of {ours.Length} bytes differently");
     }
 
+    /// <summary>Non-PNG inputs (here a JPEG) go through Skia and come back as RGB of the right size.</summary>
+    [Fact]
+    public void ReadsJpegAsRgb()
+    {
+        var path = Path.Combine(_folder, "grey.jpg");
+        using (var bitmap = new SKBitmap(new SKImageInfo(10, 6, SKColorType.Rgba8888, SKAlphaType.Premul)))
+        {
+            bitmap.Erase(new SKColor(128, 128, 128));
+            using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+            File.WriteAllBytes(path, data.ToArray());
+        }
+        var (image, mode) = ImageFile.Read(path);
+        using (image)
+        {
+            Assert.Equal(ImageMode.RGB, mode);
+            Assert.Equal([3L, 6, 10], image.shape);
+            Assert.InRange(image.to(ScalarType.Int32).sub(128).abs().max().item<int>(), 0, 2);
+        }
+    }
+
     [Fact]
     public void ReadNamesTheFileWhenItIsNotAnImage()
     {
