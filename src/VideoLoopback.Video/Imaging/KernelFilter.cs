@@ -49,10 +49,13 @@ public sealed class KernelFilter : IImageFilter
             var rows = f.narrow(2, r + (r - row), innerH);
             for (var col = 0; col < _size; col++)
             {
-                var term = rows.narrow(3, col, innerW) * _weights[row * _size + col];
+                // a zero weight adds an exact zero: skipping it leaves every sum unchanged
+                var weight = _weights[row * _size + col];
+                if (weight == 0) continue;
+                var term = rows.narrow(3, col, innerW) * weight;
                 rowSum = rowSum is null ? term : rowSum + term;
             }
-            sum = sum + rowSum!;
+            if (rowSum is not null) sum = sum + rowSum;
         }
         var result = x.clone();
         result.narrow(2, r, innerH).narrow(3, r, innerW).copy_(sum.clamp(0, 255).to(ScalarType.Byte));

@@ -15,6 +15,19 @@ internal static class ResampleCoefficients
     /// </summary>
     public static double[,] Matrix(ResampleFilter filter, int inSize, float in0, float in1, int outSize)
     {
+        var key = (filter, inSize, in0, in1, outSize);
+        if (Cache.TryGetValue(key, out var cached)) return cached;
+        var matrix = Compute(filter, inSize, in0, in1, outSize);
+        // a render uses a handful of geometries; the bound only guards against unbounded growth
+        if (Cache.Count >= 64) Cache.Clear();
+        Cache[key] = matrix;
+        return matrix;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(ResampleFilter, int, float, float, int), double[,]> Cache = new();
+
+    private static double[,] Compute(ResampleFilter filter, int inSize, float in0, float in1, int outSize)
+    {
         var (support, kernel) = Kernel(filter);
         var scale = (double)(in1 - in0) / outSize;
         var filterScale = Math.Max(scale, 1.0);
