@@ -64,11 +64,18 @@ public static class ImageFilters
         }
     }
 
-    /// <summary><c>ImageFilter.Kernel(size, kernel, scale=None, offset=0)</c>; scale defaults to the kernel sum (1 when that is 0).</summary>
+    /// <summary>
+    /// <c>ImageFilter.Kernel((size, size), kernel, scale=None, offset=0)</c>; scale defaults to the kernel sum.
+    /// A zero scale (e.g. an edge kernel summing to 0 without an explicit scale) is rejected: Pillow would divide by zero.
+    /// </summary>
     public static IImageFilter Kernel(int size, IReadOnlyList<double> kernel, double? scale = null, double offset = 0)
     {
-        var s = scale ?? kernel.Sum();
-        if (scale is null && s == 0) s = 1;
+        ArgumentNullException.ThrowIfNull(kernel);
+        var s = scale ?? kernel.Aggregate(0.0, (a, b) => a + b);
+        if (s == 0)
+            throw new ArgumentException(scale is null
+                ? "ImageFilter.Kernel: the kernel sums to 0, so the default scale divides by zero; pass scale"
+                : "ImageFilter.Kernel: scale must not be 0");
         return new KernelFilter("Kernel", size, kernel, s, offset);
     }
 

@@ -77,6 +77,18 @@ public class ImageFiltersTests
         Assert.True(chained.equal(edges.Apply(blur.Apply(image))).all().item<bool>());
     }
 
+    /// <summary>A user kernel with PIL's defaults equals the built-in filter with the same weights.</summary>
+    [Fact]
+    public void UserKernelMatchesTheBuiltinWithTheSameWeights()
+    {
+        using var scope = torch.NewDisposeScope();
+        var image = ImageFileTests.RandomImage(3, 12, 14, seed: 9);
+        var user = ImageFilters.Kernel(3, [1, 1, 1, 1, 5, 1, 1, 1, 1]).Apply(image);
+        Assert.True(user.equal(ImageFilters.Create("SMOOTH").Apply(image)).all().item<bool>());
+        var error = Assert.Throws<ArgumentException>(() => ImageFilters.Kernel(3, [-1, -1, -1, -1, 8, -1, -1, -1, -1]));
+        Assert.Contains("sums to 0", error.Message);
+    }
+
     [Fact]
     public void KernelFilterRejectsImagesSmallerThanTheKernel()
     {
