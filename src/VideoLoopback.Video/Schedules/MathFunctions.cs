@@ -43,16 +43,16 @@ internal static class MathFunctions
         Unary("sqrt", Math.Sqrt, x => double.IsNaN(x) || x >= 0);
         Unary("cbrt", Math.Cbrt);
         Unary("fabs", Math.Abs);
-        Unary("log2", Math.Log2, x => double.IsNaN(x) || x > 0);
-        Unary("log10", Math.Log10, x => double.IsNaN(x) || x > 0);
+        Add("log2", (a, k, _) => new FloatValue(LogHelper(Single("log2", a, k), Math.Log2)));
+        Add("log10", (a, k, _) => new FloatValue(LogHelper(Single("log10", a, k), Math.Log10)));
         Unary("degrees", x => x * (180.0 / Math.PI));
         Unary("radians", x => x * (Math.PI / 180.0));
         Add("log", (a, k, _) =>
         {
             if (a.Length is < 1 or > 2 || k.Count > 0) throw PythonError.Type($"log expected 1 or 2 arguments, got {a.Length}");
-            var x = NaturalLog(a[0]);
+            var x = LogHelper(a[0], Math.Log);
             if (a.Length == 1) return new FloatValue(x);
-            var b = NaturalLog(a[1]);
+            var b = LogHelper(a[1], Math.Log);
             if (b == 0) throw PythonError.ZeroDivision("float division by zero");
             return new FloatValue(x / b);
         });
@@ -181,17 +181,25 @@ internal static class MathFunctions
         return result;
     }
 
-    /// <summary>CPython's loghelper: ints too large for a double are handled through their bit length.</summary>
-    private static double NaturalLog(ScheduleValue value)
+    /// <summary>
+    /// CPython's loghelper: an int too large for a double is split as m × 2^e (m in [0.5, 1), correctly rounded)
+    /// and log(m) + log(2) × e is returned; everything else goes through the double.
+    /// </summary>
+    private static double LogHelper(ScheduleValue value, Func<double, double> log)
     {
-        if (value is IntValue big && big.Value.GetBitLength() > 1000)
+        if (value is IntValue integer && double.IsInfinity((double)integer.Value))
         {
-            if (big.Value.Sign <= 0) throw PythonError.Value("math domain error");
-            return BigInteger.Log(big.Value);
+            if (integer.Value.Sign <= 0) throw PythonError.Value("math domain error");
+            long exponent = (long)integer.Value.GetBitLength();
+            int shift = (int)exponent - 62;
+            var top = (long)(integer.Value >> shift);
+            if (!(integer.Value & ((BigInteger.One << shift) - 1)).IsZero) top |= 1; // sticky bit: round once, correctly
+            var mantissa = Math.ScaleB((double)top, -62);
+            return log(mantissa) + log(2.0) * exponent;
         }
         var x = ToDouble("log", value);
-        if (!(x > 0) && !double.IsNaN(x) && !double.IsPositiveInfinity(x)) throw PythonError.Value("math domain error");
-        return Math.Log(x);
+        if (!(x > 0) && !double.IsNaN(x)) throw PythonError.Value("math domain error");
+        return log(x);
     }
 
     private static double MathPow(double[] v)

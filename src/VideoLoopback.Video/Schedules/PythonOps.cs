@@ -213,10 +213,11 @@ internal static class PythonOps
         {
             if (y.Sign >= 0)
             {
-                long bits = (long)x.GetBitLength();
-                if (bits > 1 && (y > ScheduleLimits.MaxIntegerBits || (bits - 1) * (long)y > ScheduleLimits.MaxIntegerBits))
-                    throw PythonError.Limit($"integer result larger than {ScheduleLimits.MaxIntegerBits} bits ({x} ** {y})");
-                if (bits <= 1 || x == -1) return IntValue.From(x.IsZero ? (y.IsZero ? 1 : 0) : x.IsOne ? 1 : (y.IsEven ? 1 : -1));
+                // 0, 1 and -1 stay small for any exponent; anything else grows by (bits - 1) per multiplication at least.
+                if (BigInteger.Abs(x) <= 1) return IntValue.From(x.IsZero ? (y.IsZero ? 1 : 0) : x.IsOne || y.IsEven ? 1 : -1);
+                long bits = (long)BigInteger.Abs(x).GetBitLength();
+                if (y > ScheduleLimits.MaxIntegerBits || (bits - 1) * (long)y > ScheduleLimits.MaxIntegerBits)
+                    throw PythonError.Limit($"integer result larger than {ScheduleLimits.MaxIntegerBits} bits (** with exponent {y})");
                 return IntValue.From(BigInteger.Pow(x, (int)y));
             }
             if (x.IsZero) throw PythonError.ZeroDivision("0.0 cannot be raised to a negative power");
