@@ -378,79 +378,55 @@ internal sealed class ScheduleParser
 
     private Node ParseParenthesized()
     {
-        Enter();
-        try
-        {
-            if (Accept(")")) return new CollectionNode(CollectionKind.Tuple, []);
-            var first = ParseExpression();
-            if (Accept(")")) return first;
-            if (Current.Is("for")) throw Unexpected(Current);
-            if (!Current.Is(",")) throw Unexpected(Current, "expected ')'");
-            var items = new List<Node> { first };
-            while (Accept(",") && !Current.Is(")")) items.Add(ParseExpression());
-            Expect(")", "expected ',' or ')'");
-            return new CollectionNode(CollectionKind.Tuple, items);
-        }
-        finally
-        {
-            _depth--;
-        }
+        if (Accept(")")) return new CollectionNode(CollectionKind.Tuple, []);
+        var first = ParseExpression();
+        if (Accept(")")) return first;
+        if (Current.Is("for")) throw Unexpected(Current);
+        if (!Current.Is(",")) throw Unexpected(Current, "expected ')'");
+        var items = new List<Node> { first };
+        while (Accept(",") && !Current.Is(")")) items.Add(ParseExpression());
+        Expect(")", "expected ',' or ')'");
+        return new CollectionNode(CollectionKind.Tuple, items);
     }
 
     private List<Node> ParseItems(string close)
     {
-        Enter();
-        try
+        var items = new List<Node>();
+        while (!Current.Is(close))
         {
-            var items = new List<Node>();
-            while (!Current.Is(close))
-            {
-                if (Current.Is("*")) throw new SyntaxError(Current.Start, "starred items are not supported");
-                items.Add(ParseExpression());
-                if (Current.Is("for")) throw Unexpected(Current);
-                if (!Accept(",")) break;
-            }
-            Expect(close, $"expected ',' or '{close}'");
-            return items;
+            if (Current.Is("*")) throw new SyntaxError(Current.Start, "starred items are not supported");
+            items.Add(ParseExpression());
+            if (Current.Is("for")) throw Unexpected(Current);
+            if (!Accept(",")) break;
         }
-        finally
-        {
-            _depth--;
-        }
+        Expect(close, $"expected ',' or '{close}'");
+        return items;
     }
 
     /// <summary><c>{}</c> is an empty dict, <c>{a: b}</c> a dict, <c>{a, b}</c> a set.</summary>
     private Node ParseBraces()
     {
-        Enter();
-        try
+        if (Accept("}")) return new DictNode([], []);
+        var first = ParseExpression();
+        if (!Accept(":"))
         {
-            if (Accept("}")) return new DictNode([], []);
-            var first = ParseExpression();
-            if (!Accept(":"))
-            {
-                var items = new List<Node> { first };
-                if (Current.Is("for")) throw Unexpected(Current);
-                while (Accept(",") && !Current.Is("}")) items.Add(ParseExpression());
-                Expect("}", "expected ',' or '}'");
-                return new CollectionNode(CollectionKind.Set, items);
-            }
-            var keys = new List<Node> { first };
-            var values = new List<Node> { ParseExpression() };
+            var items = new List<Node> { first };
             if (Current.Is("for")) throw Unexpected(Current);
-            while (Accept(",") && !Current.Is("}"))
-            {
-                keys.Add(ParseExpression());
-                Expect(":", "expected ':' in the dict");
-                values.Add(ParseExpression());
-            }
+            while (Accept(",") && !Current.Is("}")) items.Add(ParseExpression());
             Expect("}", "expected ',' or '}'");
-            return new DictNode(keys, values);
+            return new CollectionNode(CollectionKind.Set, items);
         }
-        finally
+        var keys = new List<Node> { first };
+        var values = new List<Node> { ParseExpression() };
+        if (Current.Is("for")) throw Unexpected(Current);
+        while (Accept(",") && !Current.Is("}"))
         {
-            _depth--;
+            keys.Add(ParseExpression());
+            Expect(":", "expected ':' in the dict");
+            values.Add(ParseExpression());
         }
+        Expect("}", "expected ',' or '}'");
+        return new DictNode(keys, values);
     }
 
     // ---- strings ------------------------------------------------------------------------------

@@ -282,7 +282,7 @@ internal sealed class ScheduleTokenizer
             }
             int expressionEnd = j;
             if (_source.AsSpan(expressionStart, expressionEnd - expressionStart).IsWhiteSpace())
-                throw new SyntaxError(expressionStart, "f-string: empty expression not allowed");
+                throw new SyntaxError(i, "f-string: empty expression not allowed");
             char? conversion = null;
             if (_source[j] == '!')
             {
