@@ -7,5 +7,10 @@ app.Configure(config =>
     config.SetApplicationName("videoloopback");
     config.AddCommand<InspectCommand>("inspect")
         .WithDescription("Show what a model file is: family, dtypes, parameters per component, unexpected and missing keys.");
+    config.AddBranch("bench", bench =>
+    {
+        bench.AddCommand<BenchSchedulesCommand>("schedules")
+            .WithDescription("Per-frame cost of evaluating the twelve schedules.");
+    });
 });
 return app.Run(args);

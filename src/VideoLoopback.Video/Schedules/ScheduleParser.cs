@@ -228,7 +228,8 @@ internal sealed class ScheduleParser
             Enter();
             try
             {
-                return new UnaryNode(op, ParseFactor());
+                var operand = ParseFactor();
+                return FoldConstants(new UnaryNode(op, operand), [operand]);
             }
             finally
             {
@@ -345,8 +346,11 @@ internal sealed class ScheduleParser
                 _index++;
                 return ParseParenthesized();
             case TokenKind.Operator when token.Text == "[":
-                _index++;
-                return new CollectionNode(CollectionKind.List, ParseItems("]"));
+                {
+                    _index++;
+                    var items = ParseItems("]");
+                    return FoldConstants(new CollectionNode(CollectionKind.List, items), items);
+                }
             case TokenKind.Operator when token.Text == "{":
                 _index++;
                 return ParseBraces();
@@ -386,7 +390,7 @@ internal sealed class ScheduleParser
         var items = new List<Node> { first };
         while (Accept(",") && !Current.Is(")")) items.Add(ParseExpression());
         Expect(")", "expected ',' or ')'");
-        return new CollectionNode(CollectionKind.Tuple, items);
+        return FoldConstants(new CollectionNode(CollectionKind.Tuple, items), items);
     }
 
     private List<Node> ParseItems(string close)
@@ -414,7 +418,7 @@ internal sealed class ScheduleParser
             if (Current.Is("for")) throw Unexpected(Current);
             while (Accept(",") && !Current.Is("}")) items.Add(ParseExpression());
             Expect("}", "expected ',' or '}'");
-            return new CollectionNode(CollectionKind.Set, items);
+            return FoldConstants(new CollectionNode(CollectionKind.Set, items), items);
         }
         var keys = new List<Node> { first };
         var values = new List<Node> { ParseExpression() };
@@ -426,7 +430,25 @@ internal sealed class ScheduleParser
             values.Add(ParseExpression());
         }
         Expect("}", "expected ',' or '}'");
-        return new DictNode(keys, values);
+        return FoldConstants(new DictNode(keys, values), [.. keys, .. values]);
+    }
+
+    /// <summary>
+    /// A collection or signed number written with constants only is built once, at parse time: values are never
+    /// mutated, so every evaluation can share it. If building it fails (an unhashable set item), the error is
+    /// left to evaluation time, as in Python.
+    /// </summary>
+    private static Node FoldConstants(Node node, IReadOnlyList<Node> children)
+    {
+        if (!children.All(c => c is ConstantNode)) return node;
+        try
+        {
+            return new ConstantNode(node.Evaluate(new EvaluationContext(1, 1), null));
+        }
+        catch (PythonError)
+        {
+            return node;
+        }
     }
 
     // ---- strings ------------------------------------------------------------------------------
