@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.Loopback;
@@ -17,11 +18,11 @@ public static class BatchBlend
         using var scope = NewDisposeScope();
         var images = Enumerable.Range(0, (int)generated.shape[0]).Select(k => generated[k]).ToList();
         var average = Average(images);
-        var baseImage = FrameOps.Convert(current, (int)average.shape[0]);
+        var baseImage = FrameModes.Convert(current, (int)average.shape[0]);
         if (average.shape[1] != baseImage.shape[1] || average.shape[2] != baseImage.shape[2])
             average = FrameResize.Resize(average, (int)baseImage.shape[2], (int)baseImage.shape[1], job.ResizeMode);
-        var output = FrameOps.Blend(baseImage, average, superimposeAlpha);
-        if (mask is not null) output = FrameOps.Composite(output, baseImage, mask);
+        var output = ImageBlend.Blend(baseImage, average, superimposeAlpha);
+        if (mask is not null) output = ImageBlend.Composite(output, baseImage, mask);
         return output.MoveToOuterDisposeScope();
     }
 
@@ -31,7 +32,7 @@ public static class BatchBlend
         var acc = images[0].alias();
         for (int i = 1; i < images.Count; i++)
         {
-            var next = FrameOps.Blend(acc, images[i], 1.0 / (i + 1));
+            var next = ImageBlend.Blend(acc, images[i], 1.0 / (i + 1));
             acc.Dispose();
             acc = next;
         }

@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using System.Threading.Channels;
 using static TorchSharp.torch;
 
@@ -39,7 +40,7 @@ public sealed class CheckpointWriter : IDisposable
                 using (frame)
                 {
                     var temp = path + ".tmp";
-                    FrameFiles.WritePng(temp, frame);
+                    ImageFile.Write(temp, frame);
                     File.Move(temp, path, overwrite: true);
                 }
             }

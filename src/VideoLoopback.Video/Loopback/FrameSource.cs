@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using VideoLoopback.Video.Ffmpeg;
 using static TorchSharp.torch;
 
@@ -54,12 +55,12 @@ public static class FrameSource
     private static List<string> Select(IReadOnlyList<string> paths, int step, int max) =>
         paths.Where((_, i) => i % step == 0).Take(max).ToList();
 
-    /// <summary>Reads an image (L becomes RGB: every operation then gives the same values) and resizes it as the original does.</summary>
+    /// <summary>Reads an image (L becomes RGB and LA RGBA: every operation then gives the same values) and resizes it as the original does.</summary>
     public static Tensor LoadResized(string path, JobSpec job, Device device)
     {
         using var scope = NewDisposeScope();
-        var image = FrameFiles.Read(path, device);
-        if (image.shape[0] == 1) image = FrameOps.Convert(image, 3);
+        var image = ImageFile.Read(path, device).Image;
+        if (image.shape[0] <= 2) image = FrameModes.Convert(image, (int)image.shape[0] + 2);
         var resized = FrameResize.Resize(image, job.Width, job.Height, job.ResizeMode);
         resized.DetachFromDisposeScope();
         return resized;

@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using VideoLoopback.Video.Ffmpeg;
 using VideoLoopback.Video.Generation;
 using static TorchSharp.torch;
@@ -215,7 +216,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             var output = BatchBlend.Apply(generated, plan.Current.Pixels, plan.Settings.SuperimposeAlpha, plan.Mask, job);
             if (plan.Settings.PostProcessing is { } post) output = post(output);
             // The original stores the mask as the frame's alpha when the mask comes from the alpha channel.
-            if (job.UseMask && job.MaskDir.Length == 0 && plan.Mask is not null) output = FrameOps.PutAlpha(output, plan.Mask);
+            if (job.UseMask && job.MaskDir.Length == 0 && plan.Mask is not null) output = ImageConvert.PutAlpha(output, plan.Mask);
             results.Add((plan.Index, output));
         }
         return results;
@@ -232,7 +233,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         using var encoder = new VideoEncoder(path, job.Width, job.Height, channels, job.OutputFrameRate, audio);
         foreach (var f in frames.Frames)
         {
-            using var converted = FrameOps.Convert(f.Pixels, channels);
+            using var converted = FrameModes.Convert(f.Pixels, channels);
             encoder.Write(converted);
         }
         encoder.Finish();
@@ -282,7 +283,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         Enumerable.Range(0, count).Select(i =>
         {
             var path = Path.Combine(loopDir, $"{i:D7}.png");
-            var pixels = FrameFiles.Read(path, device);
+            var pixels = ImageFile.Read(path, device).Image;
             pixels.DetachFromDisposeScope();
             return new SourceFrame(pixels, $"{i:D7}.png", path);
         }).ToList();

@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.Loopback;
@@ -20,9 +21,9 @@ public sealed class MaskSource : IDisposable
         _job = job;
         _device = device;
         int thr = job.MaskThreshold;
-        _threshold = FrameOps.Lut(x => x > thr ? 255 : 0);
+        _threshold = ImagePoint.Lut(x => x > thr ? 255 : 0);
         if (job.UseMask && job.MaskDir.Length > 0 && File.Exists(job.MaskDir))
-            _single = Prepare(FrameFiles.Read(job.MaskDir, device));
+            _single = Prepare(ImageFile.Read(job.MaskDir, device).Image);
     }
 
     /// <summary>Called with each warning the original prints (a frame without mask).</summary>
@@ -38,7 +39,7 @@ public sealed class MaskSource : IDisposable
             if (frame.Pixels.shape[0] == 4)
             {
                 using var scope = NewDisposeScope();
-                return FrameOps.Point(frame.Pixels.narrow(0, 3, 1), _threshold).MoveToOuterDisposeScope();
+                return ImagePoint.Point(frame.Pixels.narrow(0, 3, 1), _threshold).MoveToOuterDisposeScope();
             }
             Warn($"Warning: \"{frame.Path ?? frame.Name}\" has no alpha mask");
             return null;
@@ -46,7 +47,7 @@ public sealed class MaskSource : IDisposable
         if (_byName.TryGetValue(frame.Name, out var cached)) return cached;
         var path = Path.Combine(_job.MaskDir, frame.Name);
         Tensor? mask = null;
-        if (File.Exists(path)) mask = Prepare(FrameFiles.Read(path, _device));
+        if (File.Exists(path)) mask = Prepare(ImageFile.Read(path, _device).Image);
         else Warn($"Warning: \"{path}\" has no mask");
         _byName[frame.Name] = mask;
         return mask;
@@ -57,8 +58,8 @@ public sealed class MaskSource : IDisposable
         using var scope = NewDisposeScope();
         using (raw)
         {
-            var l = FrameOps.Convert(raw, 1);
-            var binary = FrameOps.Point(l, _threshold);
+            var l = FrameModes.Convert(raw, 1);
+            var binary = ImagePoint.Point(l, _threshold);
             var mask = FrameResize.Resize(binary, _job.Width, _job.Height, _job.ResizeMode);
             mask.DetachFromDisposeScope();
             return mask;

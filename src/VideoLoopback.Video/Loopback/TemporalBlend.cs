@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.Loopback;
@@ -20,8 +21,8 @@ public static class TemporalBlend
         {
             sum += alpha;
             if (sum <= 0) continue;
-            using var img = FrameOps.Convert(frames[frame].Pixels, (int)output.shape[0]);
-            var next = FrameOps.Blend(output, img, alpha / sum);
+            using var img = FrameModes.Convert(frames[frame].Pixels, (int)output.shape[0]);
+            var next = ImageBlend.Blend(output, img, alpha / sum);
             output.Dispose();
             output = next;
         }
@@ -48,9 +49,9 @@ public static class TemporalBlend
         {
             var (alpha, frame) = weighted[j];
             using var scope = NewDisposeScope();
-            var difference = FrameOps.Convert(FrameOps.Difference(referenceCurrent, reference[refFrames[j]].Pixels), 1);
-            var lut = FrameOps.Lut(x => x > 0 ? 255 : 255 * (1 - alpha));
-            composites.Add(FrameOps.Composite(current, frames[frame].Pixels, FrameOps.Point(difference, lut)).MoveToOuterDisposeScope());
+            var difference = FrameModes.Convert(ImageBlend.Difference(referenceCurrent, reference[refFrames[j]].Pixels), 1);
+            var lut = ImagePoint.Lut(x => x > 0 ? 255 : 255 * (1 - alpha));
+            composites.Add(ImageBlend.Composite(current, frames[frame].Pixels, ImagePoint.Point(difference, lut)).MoveToOuterDisposeScope());
         }
         var average = BatchBlend.Average(composites);
         foreach (var c in composites) c.Dispose();
@@ -60,6 +61,6 @@ public static class TemporalBlend
     private static Tensor WithMask(Tensor blended, Tensor current, Tensor? mask)
     {
         if (mask is null) return blended;
-        using (blended) return FrameOps.Composite(blended, current, mask);
+        using (blended) return ImageBlend.Composite(blended, current, mask);
     }
 }

@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using System.Globalization;
 using VideoLoopback.Video.Loopback;
 
@@ -149,7 +150,7 @@ public sealed class RenderEndToEndTests : IDisposable
 
     private static byte[] Pixels(string png)
     {
-        using var frame = FrameFiles.Read(png);
+        using var frame = ImageFile.Read(png).Image;
         return [.. frame.shape.Select(d => (byte)d), .. frame.data<byte>().ToArray()];
     }
 

@@ -78,7 +78,7 @@ public sealed class JobValidationTests : IDisposable
     {
         var message = Fails(ValidJob() with { PromptSchedule = "42" });
         Assert.Contains("prompt_schedule", message);
-        Assert.Contains("string", message);
+        Assert.Contains("expected a str", message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using System.Globalization;
 using System.Text.Json;
 using VideoLoopback.Video.Generation;
@@ -54,8 +55,8 @@ public sealed class OrchestrationGoldenTests
             Assert.True(expectedFiles.SequenceEqual(actualFiles), $"{golden.Name}/{loop}: files {string.Join(",", actualFiles)}, expected {string.Join(",", expectedFiles)}");
             foreach (var file in expectedFiles)
             {
-                using var expected = FrameFiles.Read(Path.Combine(goldenFrames, loop!, file!));
-                using var actual = FrameFiles.Read(Path.Combine(runDirectory, "output_frames", loop!, file!));
+                using var expected = ImageFile.Read(Path.Combine(goldenFrames, loop!, file!)).Image;
+                using var actual = ImageFile.Read(Path.Combine(runDirectory, "output_frames", loop!, file!)).Image;
                 AssertSameImage(expected, actual, $"{golden.Name}: output_frames/{loop}/{file}");
             }
         }
