@@ -16,7 +16,7 @@ public sealed class VideoEncoder : IDisposable
     private readonly int _width, _height, _channels;
     private readonly string _output;
 
-    public VideoEncoder(string output, int width, int height, int channels, double frameRate, string? audioSource)
+    public VideoEncoder(string output, int width, int height, int channels, double frameRate, string? audioSource, int frameCount)
     {
         if (width % 2 != 0 || height % 2 != 0)
             throw new ArgumentException($"yuv420p video needs an even width and height, got {width}x{height}");
@@ -25,7 +25,10 @@ public sealed class VideoEncoder : IDisposable
         var args = new List<string> { "-v", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", channels == 4 ? "rgba" : "rgb24", "-s", $"{width}x{height}",
             "-r", frameRate.ToString(CultureInfo.InvariantCulture), "-i", "-" };
-        if (audioSource != null) args.AddRange(["-i", audioSource, "-map", "0:v:0", "-map", "1:a?", "-c:a", "aac", "-shortest"]);
+        // The audio is cut to the video's length (-t rather than -shortest, which stops early on piped input).
+        if (audioSource != null)
+            args.AddRange(["-i", audioSource, "-map", "0:v:0", "-map", "1:a?", "-c:a", "aac",
+                "-t", (frameCount / frameRate).ToString("R", CultureInfo.InvariantCulture)]);
         args.AddRange(["-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p", output]);
         _process = FfmpegTool.Start("ffmpeg", args, redirectInput: true);
         _stderr = _process.StandardError.ReadToEndAsync();

@@ -230,7 +230,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             return;
         }
         int channels = (int)frames[0].Pixels.shape[0] == 4 ? 4 : 3;
-        using var encoder = new VideoEncoder(path, job.Width, job.Height, channels, job.OutputFrameRate, audio);
+        using var encoder = new VideoEncoder(path, job.Width, job.Height, channels, job.OutputFrameRate, audio, frames.Count);
         foreach (var f in frames.Frames)
         {
             using var converted = FrameModes.Convert(f.Pixels, channels);

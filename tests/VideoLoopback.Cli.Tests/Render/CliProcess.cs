@@ -52,8 +52,11 @@ public static class CliProcess
     public static string MakeVideo(string folder, int width, int height, int fps, int frames, double audioSeconds)
     {
         var path = Path.Combine(folder, "input.mkv");
-        Tool("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", $"testsrc=size={width}x{height}:rate={fps}",
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-frames:v", frames.ToString(), "-t", audioSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        // Each input limited by its own -t: an output-side -frames:v would also cut the audio short.
+        Tool("ffmpeg", "-v", "error", "-y",
+            "-f", "lavfi", "-t", ((double)frames / fps).ToString(inv), "-i", $"testsrc=size={width}x{height}:rate={fps}",
+            "-f", "lavfi", "-t", audioSeconds.ToString(inv), "-i", "sine=frequency=440:sample_rate=44100",
             "-c:v", "ffv1", "-c:a", "pcm_s16le", path);
         return path;
     }

@@ -46,7 +46,7 @@ public sealed class RenderEndToEndTests : IDisposable
     [Fact]
     public void KilledRenderResumesToTheSameFrames()
     {
-        var input = CliProcess.MakeVideo(_temp.FullName, 64, 48, 10, 12, 1);
+        var input = CliProcess.MakeVideo(_temp.FullName, 64, 48, 10, 24, 1);
         var reference = Path.Combine(_temp.FullName, "reference");
         var (code, log) = CliProcess.RunCli(FakeJob(input, reference, 3, "--no-video"));
         Assert.True(code == 0, $"uninterrupted render failed: {log}");
@@ -54,12 +54,12 @@ public sealed class RenderEndToEndTests : IDisposable
         var output = Path.Combine(_temp.FullName, "killed");
         using (var process = CliProcess.StartCli(FakeJob(input, output, 3, "--no-video", "--generator-batch", "1")))
         {
-            // Kill once loop 2 is under way.
+            // Kill once the first frame is on disk (frames are checkpointed asynchronously, so the kill lands a little later).
             var deadline = DateTime.UtcNow.AddSeconds(90);
             while (!process.HasExited && DateTime.UtcNow < deadline)
             {
-                var loop2 = !Directory.Exists(output) ? null : Directory.GetDirectories(output).Select(r => Path.Combine(r, "output_frames", "loop_2")).FirstOrDefault(Directory.Exists);
-                if (loop2 != null && Directory.GetFiles(loop2, "*.png").Length >= 2) break;
+                var loop1 = !Directory.Exists(output) ? null : Directory.GetDirectories(output).Select(r => Path.Combine(r, "output_frames", "loop_1")).FirstOrDefault(Directory.Exists);
+                if (loop1 != null && Directory.GetFiles(loop1, "*.png").Length >= 1) break;
                 Thread.Sleep(20);
             }
             Assert.False(process.HasExited, "the render finished before it could be killed");
@@ -67,7 +67,8 @@ public sealed class RenderEndToEndTests : IDisposable
             process.WaitForExit();
         }
         var run = Assert.Single(Directory.GetDirectories(output));
-        Assert.True(Directory.GetFiles(Path.Combine(run, "output_frames", "loop_2"), "*.png").Length < 12, "loop 2 was complete before the kill");
+        int written = Directory.GetFiles(Path.Combine(run, "output_frames"), "*.png", SearchOption.AllDirectories).Length;
+        Assert.True(written < 72, "every frame was written before the kill");
 
         (code, log) = CliProcess.RunCli("render", "--generator", "fake", "--device", "cpu", "--no-video", "--resume", run);
         Assert.True(code == 0, $"resume failed ({code}): {log}");
