@@ -22,6 +22,8 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
         public int Frames { get; init; } = 64;
         [CommandOption("--size <PIXELS>")][Description("Width and height (default 256).")]
         public int Size { get; init; } = 256;
+        [CommandOption("--threads <N>")][Description("Torch intra-op threads (default: torch's choice).")]
+        public int? Threads { get; init; }
         [CommandOption("--with-video")][Description("Also encode the loop videos and the final video.")]
         public bool WithVideo { get; init; }
     }
@@ -42,6 +44,7 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
                 SaveEveryLoop = settings.WithVideo, Prompt = "bench",
             };
             var device = CPU;
+            if (settings.Threads is { } threads) set_num_threads(threads);
             // Warm-up (libtorch load, JIT) outside the timed run.
             new LoopbackEngine(job with { MaxFrames = 4, LoopN = 1, OutputDir = Path.Combine(folder.FullName, "warmup") }, new FakeGenerator(),
                 ScheduleCompilers.Default, device).Run(new RenderOptions { EncodeVideos = false }, cancellationToken);
@@ -56,7 +59,7 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
             self.Refresh();
             double cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bench render: {settings.Frames} frames {settings.Size}x{settings.Size}, loop_n 2, temporal window 3, batch blend 2, fake generator, device {device.type}, PNG checkpoints{(settings.WithVideo ? " + videos" : "")}"));
+                $"bench render: {settings.Frames} frames {settings.Size}x{settings.Size}, loop_n 2, temporal window 3, batch blend 2, fake generator, device {device.type}, {get_num_threads()} torch thread(s), PNG checkpoints{(settings.WithVideo ? " + videos" : "")}"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames rendered  {frames} in {seconds:F2} s"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames/s         {frames / seconds:F1}"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu time         {cpuSeconds:F2} s ({frames / cpuSeconds:F1} frames per cpu-second; wall figures depend on other load)"));

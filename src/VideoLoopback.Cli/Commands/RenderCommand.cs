@@ -120,8 +120,9 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
                 (generator as IDisposable)?.Dispose();
             }
         }
-        catch (JobException e)
+        catch (Exception e) when (e is JobException or IOException or InvalidDataException or InvalidOperationException)
         {
+            // Frames already written stay on disk; --resume continues from them.
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;
         }
