@@ -18,6 +18,7 @@ public static class ToleratedKeys
         ScheduleBuffers.Contains(name)
         || name.StartsWith("model_ema.", StringComparison.Ordinal)
         || name.StartsWith("loss.", StringComparison.Ordinal)
+        || name.StartsWith("first_stage_model.loss.", StringComparison.Ordinal)
         || name.EndsWith("position_ids", StringComparison.Ordinal)
         || name.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
 }
