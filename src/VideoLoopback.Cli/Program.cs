@@ -1,5 +1,6 @@
 using Spectre.Console.Cli;
 using VideoLoopback.Cli.Commands;
+using VideoLoopback.Cli.Commands.Bench;
 
 var app = new CommandApp();
 app.Configure(config =>
@@ -9,6 +10,11 @@ app.Configure(config =>
         .WithDescription("Show what a model file is: family, dtypes, parameters per component, unexpected and missing keys.");
     config.AddBranch("bench", bench =>
     {
+        bench.SetDescription("Print speed and memory figures.");
+        bench.AddCommand<BenchLoadCommand>("load")
+            .WithDescription("Time and peak RSS of loading a ~2 GB fp16 safetensors file next to a plain sequential read.");
+        bench.AddCommand<BenchTextCommand>("text")
+            .WithDescription("CLIP tokenizer, full-size CLIP-L text encoder (random weights) and prompt conditioner.");
         bench.AddCommand<BenchImagingCommand>("imaging")
             .WithDescription("Throughput of the PIL-exact image operations (filters, blends, resize, PNG I/O).");
         bench.AddCommand<BenchSchedulesCommand>("schedules")
