@@ -16,6 +16,35 @@ public sealed record ClipTextConfig(
 
     public int HeadWidth => HiddenSize / HeadCount;
 
+    /// <summary>OpenAI CLIP ViT-L/14's text tower, the text encoder of every SD1.x checkpoint.</summary>
+    public static ClipTextConfig ClipL { get; } = new(49408, 77, 768, 3072, 12, 12);
+
+    /// <summary>Parameter names and shapes of a model of this size, as keyed below the checkpoint prefix.</summary>
+    public IEnumerable<(string Key, long[] Shape)> ParameterShapes()
+    {
+        yield return ("embeddings.token_embedding.weight", [VocabularySize, HiddenSize]);
+        yield return ("embeddings.position_embedding.weight", [MaxPositions, HiddenSize]);
+        for (int i = 0; i < LayerCount; i++)
+        {
+            string layer = $"encoder.layers.{i}.";
+            foreach (var projection in new[] { "q_proj", "k_proj", "v_proj", "out_proj" })
+            {
+                yield return ($"{layer}self_attn.{projection}.weight", [HiddenSize, HiddenSize]);
+                yield return ($"{layer}self_attn.{projection}.bias", [HiddenSize]);
+            }
+            yield return ($"{layer}layer_norm1.weight", [HiddenSize]);
+            yield return ($"{layer}layer_norm1.bias", [HiddenSize]);
+            yield return ($"{layer}mlp.fc1.weight", [IntermediateSize, HiddenSize]);
+            yield return ($"{layer}mlp.fc1.bias", [IntermediateSize]);
+            yield return ($"{layer}mlp.fc2.weight", [HiddenSize, IntermediateSize]);
+            yield return ($"{layer}mlp.fc2.bias", [HiddenSize]);
+            yield return ($"{layer}layer_norm2.weight", [HiddenSize]);
+            yield return ($"{layer}layer_norm2.bias", [HiddenSize]);
+        }
+        yield return ("final_layer_norm.weight", [HiddenSize]);
+        yield return ("final_layer_norm.bias", [HiddenSize]);
+    }
+
     /// <summary>
     /// Reads the sizes from the weights under <paramref name="prefix"/> (e.g. "cond_stage_model.transformer.text_model.").
     /// <paramref name="headCount"/> overrides the head-width-64 rule; without it a width that is not a multiple

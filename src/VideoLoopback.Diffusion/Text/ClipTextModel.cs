@@ -56,8 +56,16 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     {
         string prefix = FindPrefix(file);
         var config = ClipTextConfig.Detect(file, prefix, headCount);
-        return new ClipTextModel(new ClipWeights(file, prefix, dtype, device ?? CPU), config);
+        return new ClipTextModel(ClipWeights.FromFile(file, prefix, dtype, device ?? CPU), config);
     }
+
+    /// <summary>
+    /// Builds the model from tensors keyed like the checkpoint without its prefix ("embeddings.token_embedding.weight",
+    /// "encoder.layers.0.self_attn.q_proj.weight", ...), e.g. merged weights or random ones for benchmarks.
+    /// The tensors are copied to <paramref name="dtype"/> on <paramref name="device"/>.
+    /// </summary>
+    public static ClipTextModel FromTensors(IReadOnlyDictionary<string, Tensor> weights, ClipTextConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+        new(ClipWeights.FromTensors(weights, "", dtype, device ?? CPU), config);
 
     /// <summary>The key prefix of the CLIP text weights in <paramref name="file"/>.</summary>
     public static string FindPrefix(SafetensorsFile file)
