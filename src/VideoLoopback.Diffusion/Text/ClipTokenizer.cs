@@ -105,14 +105,37 @@ public sealed class ClipTokenizer
     /// <summary>The BPE token strings of <paramref name="text"/> (byte-level characters, "&lt;/w&gt;" word ends).</summary>
     public List<string> Tokenize(string text)
     {
-        string cleaned = ClipTextCleaner.PythonLower(ClipTextCleaner.Clean(text));
         var tokens = new List<string>();
-        foreach (string word in ClipPreTokenizer.Split(cleaned))
+        // Like HF, literal special tokens split the text first; each piece is cleaned on its own (which
+        // matters to ftfy: a '<' in the same line would stop it decoding HTML entities).
+        foreach (var (piece, isSpecial) in SplitOnSpecialTokens(text))
         {
-            if (word is StartOfText or EndOfText) { tokens.Add(word); continue; }
-            tokens.AddRange(Bpe(ByteToUnicode.Encode(word)));
+            if (isSpecial) { tokens.Add(piece); continue; }
+            string cleaned = ClipTextCleaner.PythonLower(ClipTextCleaner.Clean(piece));
+            foreach (string word in ClipPreTokenizer.Split(cleaned))
+            {
+                if (word is StartOfText or EndOfText) { tokens.Add(word); continue; }
+                tokens.AddRange(Bpe(ByteToUnicode.Encode(word)));
+            }
         }
         return tokens;
+    }
+
+    private static IEnumerable<(string Piece, bool IsSpecial)> SplitOnSpecialTokens(string text)
+    {
+        int start = 0;
+        while (start < text.Length)
+        {
+            int bos = text.IndexOf(StartOfText, start, StringComparison.Ordinal);
+            int eos = text.IndexOf(EndOfText, start, StringComparison.Ordinal);
+            int next = bos < 0 ? eos : eos < 0 ? bos : Math.Min(bos, eos);
+            if (next < 0) break;
+            if (next > start) yield return (text[start..next], false);
+            string special = next == bos ? StartOfText : EndOfText;
+            yield return (special, true);
+            start = next + special.Length;
+        }
+        if (start < text.Length) yield return (text[start..], false);
     }
 
     /// <summary>The id of a vocabulary entry such as ",&lt;/w&gt;"; throws if the vocabulary lacks it.</summary>
