@@ -144,13 +144,23 @@ internal static partial class ScheduleGrammar
     /// <summary>The parse tree, or null where WebUI's parser raises (the prompt is then used as is).</summary>
     public static Node? TryParse(string text)
     {
-        var parser = new Parser(text);
-        return parser.ParseStart();
+        try
+        {
+            return new Parser(text).ParseStart();
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return null;
+        }
     }
 
     private sealed class Parser(string s)
     {
+        // Deeper bracket nesting is treated as unreadable (the prompt is then used as is) rather than
+        // risking the stack.
+        private const int MaxDepth = 256;
         private int _pos;
+        private int _depth;
 
         public Node? ParseStart()
         {
@@ -179,7 +189,9 @@ internal static partial class ScheduleGrammar
                 if (c == '[' || c == '(')
                 {
                     int start = _pos;
+                    if (++_depth > MaxDepth) throw new InsufficientExecutionStackException();
                     var node = c == '[' ? TrySquare() : TryRound();
+                    _depth--;
                     if (node is null) { _pos = start; break; }
                     parts.Add(node);
                 }

@@ -99,4 +99,11 @@ public class PromptParsingGoldenTests
         var actual = string.Join("|", PromptScheduler.GetSchedule(prompt, 10).Select(s => $"{s.EndAtStep}:{s.Text}"));
         Assert.Equal(expected, actual);
     }
+
+    [Fact]
+    public void AbsurdNestingFallsBackToTheVerbatimPrompt()
+    {
+        string prompt = new string('[', 5000) + "a:b:3" + new string(']', 5000);
+        Assert.Equal([(10, prompt)], PromptScheduler.GetSchedule(prompt, 10));
+    }
 }
