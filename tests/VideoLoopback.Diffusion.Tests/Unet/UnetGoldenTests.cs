@@ -1,6 +1,7 @@
 using VideoLoopback.Diffusion.Checkpoints;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Safetensors;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Tests.Unet;
@@ -11,7 +12,7 @@ namespace VideoLoopback.Diffusion.Tests.Unet;
 /// </summary>
 [Trait("Category", "Golden")]
 [Trait("Area", "sd15")]
-public class UnetGoldenTests
+public class UnetGoldenTests(ITestOutputHelper output)
 {
     /// <summary>fp32 compute; the reference reproduces itself within ~1e-5.</summary>
     private const double Fp32Tolerance = 5e-4;
@@ -65,13 +66,14 @@ public class UnetGoldenTests
         Check(golden, GoldenCases.ModelOf(golden), caseName, new ModuleDevice(CPU, ScalarType.Float16), Fp16ComputeTolerance);
     }
 
-    private static void Check(SafetensorsFile golden, string modelPath, string caseName, ModuleDevice on, double tolerance)
+    private void Check(SafetensorsFile golden, string modelPath, string caseName, ModuleDevice on, double tolerance)
     {
         using var scope = NewDisposeScope();
         using var model = SafetensorsFile.Open(modelPath);
         using var unet = StableDiffusionWeights.LoadUnet(model, on, GoldenCases.HeadsOf(GoldenCases.ModelOf(golden)));
         var eps = unet.Forward(golden.Load(caseName + ".x"), golden.Load(caseName + ".timesteps"), golden.Load(caseName + ".context"));
         var error = GoldenCases.MaxAbs(eps, golden.Load(caseName + ".eps"));
+        output.WriteLine($"{Path.GetFileName(golden.FilePath)} {caseName} {Path.GetFileName(modelPath)} {on.DType}: max-abs {error:E3}");
         Assert.True(error <= tolerance,
             $"{Path.GetFileName(golden.FilePath)} {caseName} ({Path.GetFileName(modelPath)}, {on.DType}): max-abs error {error:E3} exceeds {tolerance:E1}");
     }
