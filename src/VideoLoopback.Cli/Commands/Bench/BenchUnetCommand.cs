@@ -51,10 +51,12 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>
         var on = ModuleDevice.Cpu;
         Console.WriteLine($"torch threads {get_num_threads()}, device {on.Device}, dtype {on.DType}");
 
+        Console.WriteLine($"RSS at start {CurrentResidentBytes() / 1e9:F3} GB");
         var config = UnetConfig.StableDiffusion15();
         manual_seed(0);
         using var unet = new UnetModel(config, on);
         long unetBytes = unet.parameters().Sum(p => p.numel() * p.ElementSize);
+        Console.WriteLine($"RSS after building the UNet {CurrentResidentBytes() / 1e9:F3} GB");
         Console.WriteLine($"unet parameters {unetBytes / 4 / 1e6:F1} M, weights {unetBytes / 1e9:F3} GB");
 
         long h = settings.Size / 8;
@@ -65,22 +67,43 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>
 
         var warmup = Stopwatch.StartNew();
         using (unet.Forward(x, t, ctx)) { }
-        Console.WriteLine($"unet warm-up forward {warmup.Elapsed.TotalSeconds:F2} s");
-        var times = new List<double>();
+        Console.WriteLine($"unet warm-up forward {warmup.Elapsed.TotalSeconds:F2} s; RSS high-water mark so far {PeakResidentBytes() / 1e9:F3} GB");
+        MatmulRate(settings.MatmulSide); // warm-up
+
+        // The machine may be shared: each UNet forward is bracketed by matmul measurements so both rates see the same load,
+        // and process CPU time is reported beside wall time.
+        var unetWall = new List<double>();
+        var unetCpu = new List<double>();
+        var matmulWall = new List<double>();
+        var matmulCpu = new List<double>();
+        void Matmul()
+        {
+            var (wall, cpu) = MatmulRate(settings.MatmulSide);
+            matmulWall.Add(wall);
+            matmulCpu.Add(cpu);
+        }
+        Matmul();
         for (int i = 0; i < settings.Runs; i++)
         {
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             using (unet.Forward(x, t, ctx)) { }
-            times.Add(sw.Elapsed.TotalSeconds);
+            unetWall.Add(sw.Elapsed.TotalSeconds);
+            unetCpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);
+            Matmul();
         }
-        double unetSeconds = times.Min();
+        double unetSeconds = unetWall.Average();
         double unetRate = flops / unetSeconds / 1e9;
+        double matmulRate = matmulWall.Average();
+        int threads = get_num_threads();
         Console.WriteLine($"unet {settings.Size}x{settings.Size} (latent {h}x{h}) batch {settings.Batch}: " +
-            $"{unetSeconds:F3} s/forward (best of {settings.Runs}; all: {string.Join(" ", times.Select(s => s.ToString("F3")))})");
-        Console.WriteLine($"unet {flops / 1e9:F1} GFLOP/forward, {unetRate:F1} GFLOP/s");
-
-        double matmulRate = MatmulRate(settings.MatmulSide);
-        Console.WriteLine($"matmul fp32 {settings.MatmulSide}x{settings.MatmulSide}: {matmulRate:F1} GFLOP/s");
+            $"{unetSeconds:F3} s/forward (mean of {settings.Runs}; all: {string.Join(" ", unetWall.Select(s => s.ToString("F3")))}), " +
+            $"process CPU {unetCpu.Average():F2} s/forward");
+        Console.WriteLine($"unet {flops / 1e9:F1} GFLOP/forward, {unetRate:F1} GFLOP/s wall, " +
+            $"{flops / unetCpu.Average() / 1e9 * threads:F1} GFLOP/s per {threads} busy CPUs");
+        Console.WriteLine($"matmul fp32 {settings.MatmulSide}^3: {matmulRate:F1} GFLOP/s wall (all: {string.Join(" ", matmulWall.Select(r => r.ToString("F1")))}), " +
+            $"{matmulCpu.Average() * threads:F1} GFLOP/s per {threads} busy CPUs");
+        Console.WriteLine($"ratio by CPU time {flops / unetCpu.Average() / 1e9 / matmulCpu.Average():F2}");
 
         long vaeBytes = 0;
         if (settings.VaeSize > 0)
@@ -102,20 +125,26 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>
         return 0;
     }
 
-    /// <summary>GFLOP/s of an n x n x n fp32 matmul, best of several after a warm-up.</summary>
-    private static double MatmulRate(int n)
+    /// <summary>GFLOP/s of n x n x n fp32 matmuls (3 in a row): by wall time, and by process CPU time.</summary>
+    private static (double Wall, double Cpu) MatmulRate(int n)
     {
+        const int repeats = 3;
         using var a = randn(n, n);
         using var b = randn(n, n);
-        using (matmul(a, b)) { }
-        double best = double.MaxValue;
-        for (int i = 0; i < 5; i++)
-        {
-            var sw = Stopwatch.StartNew();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++)
             using (matmul(a, b)) { }
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return 2.0 * n * n * n / best / 1e9;
+        double wall = sw.Elapsed.TotalSeconds;
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        double work = 2.0 * n * n * n * repeats / 1e9;
+        return (work / wall, work / cpu);
+    }
+
+    private static long CurrentResidentBytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64;
     }
 
     /// <summary>VmHWM from /proc/self/status (Linux); the working set elsewhere.</summary>
