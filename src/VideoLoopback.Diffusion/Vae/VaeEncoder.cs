@@ -71,6 +71,8 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
             h.Dispose();
             h = next;
         }
-        return _convOut.call(_normOut.call(h)).MoveToOuterDisposeScope();
+        using var normed = _normOut.call(h);
+        h.Dispose();
+        return _convOut.call(normed).MoveToOuterDisposeScope();
     }
 }

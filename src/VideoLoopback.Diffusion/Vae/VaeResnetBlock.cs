@@ -32,11 +32,17 @@ public sealed class VaeResnetBlock : nn.Module<Tensor, Tensor>
         }
     }
 
+    // Intermediates are freed as soon as they are used: at 512x512 each one is hundreds of MB.
     public override Tensor forward(Tensor x)
     {
-        using var scope = NewDisposeScope();
-        var h = _conv2.call(_norm2.call(_conv1.call(_norm1.call(x))));
-        h.add_(_shortcut is null ? x : _shortcut.call(x));
-        return h.MoveToOuterDisposeScope();
+        Tensor h;
+        using (var n1 = _norm1.call(x))
+            h = _conv1.call(n1);
+        using (var c1 = h)
+        using (var n2 = _norm2.call(c1))
+            h = _conv2.call(n2);
+        if (_shortcut is null) return h.add_(x);
+        using var shortcut = _shortcut.call(x);
+        return h.add_(shortcut);
     }
 }

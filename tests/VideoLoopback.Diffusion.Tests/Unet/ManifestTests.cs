@@ -66,4 +66,21 @@ public class ManifestTests
         Assert.Contains("not supported yet", error.Message);
         Assert.Contains(manifest, error.Message);
     }
+
+    [Fact]
+    public void FileWithoutUnetIsRefusedNamingTheKey()
+    {
+        const string manifest = "vae_standalone_vae-ft-mse-840000-ema-pruned.json";
+        var error = Assert.Throws<InvalidDataException>(() => StableDiffusionWeights.DetectUnet(Manifest(manifest), manifest));
+        Assert.Contains("model.diffusion_model.input_blocks.0.0.weight", error.Message);
+    }
+
+    [Fact]
+    public void ShapeMismatchIsReportedByName()
+    {
+        var shapes = Manifest("sd15_v1-inference.json");
+        using var unet = new UnetModel(UnetConfig.StableDiffusion15(inChannels: 9), ModuleDevice.Meta);
+        var problems = StableDiffusionWeights.Differences(unet, shapes, StableDiffusionWeights.UnetPrefix);
+        Assert.Equal(["'model.diffusion_model.input_blocks.0.0.weight' is [320,4,3,3], expected [320,9,3,3]"], problems);
+    }
 }
