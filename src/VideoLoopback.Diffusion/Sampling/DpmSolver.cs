@@ -15,7 +15,7 @@ public static class DpmSolver
     {
         if (sigmaMin <= 0 || sigmaMax <= 0) throw new ArgumentOutOfRangeException(nameof(sigmaMin), "DPM fast: sigma_min and sigma_max must be > 0");
         if (modelCalls < 1) throw new ArgumentOutOfRangeException(nameof(modelCalls), modelCalls, "DPM fast needs at least 1 model call");
-        double tStart = -Math.Log((float)sigmaMax), tEnd = -Math.Log((float)sigmaMin);
+        double tStart = -MathF.Log((float)sigmaMax), tEnd = -MathF.Log((float)sigmaMin); // float32, as upstream
         int m = modelCalls / 3 + 1;
         var ts = Float32Linspace.Create((float)tStart, (float)tEnd, m + 1);
         var orders = new List<int>();
@@ -60,7 +60,7 @@ public static class DpmSolver
     {
         if (sigmaMin <= 0 || sigmaMax <= 0) throw new ArgumentOutOfRangeException(nameof(sigmaMin), "DPM adaptive: sigma_min and sigma_max must be > 0");
         if (order is not (2 or 3)) throw new ArgumentOutOfRangeException(nameof(order), order, "DPM adaptive: order must be 2 or 3");
-        double tStart = -Math.Log((float)sigmaMax), tEnd = -Math.Log((float)sigmaMin);
+        double tStart = -MathF.Log((float)sigmaMax), tEnd = -MathF.Log((float)sigmaMin); // float32, as upstream
         bool forward = tEnd > tStart;
         if (!forward && c.Eta != 0) throw new ArgumentException("DPM adaptive: eta must be 0 for reverse sampling");
         var pid = new PidStepSizeController(Math.Abs(hInit) * (forward ? 1 : -1), pcoeff, icoeff, dcoeff, c.Eta != 0 ? 1.5 : order, acceptSafety);
