@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace VideoLoopback.Diffusion.Sampling;
 
 /// <summary>
@@ -105,5 +107,23 @@ public sealed class DiscreteSchedule
         float w = tf - MathF.Floor(tf);
         float logSigma = (1f - w) * LogSigmas[low] + w * LogSigmas[high];
         return MathF.Exp(logSigma);
+    }
+
+    /// <summary>
+    /// <see cref="SigmaToT(double)"/> on a sigma tensor [B] on any device, with torch ops as upstream
+    /// (the per-step form the eps-model wrapper uses; no host round trip).
+    /// </summary>
+    public Tensor SigmaToT(Tensor sigma)
+    {
+        using var scope = NewDisposeScope();
+        var logSigmas = tensor(LogSigmas, dtype: ScalarType.Float32, device: sigma.device);
+        var logSigma = sigma.to_type(ScalarType.Float32).log();
+        var distances = logSigma.unsqueeze(0) - logSigmas.unsqueeze(1);           // [1000,B]
+        var low = distances.ge(0).cumsum(0).argmax(0).clamp(max: LogSigmas.Length - 2); // [B]
+        var high = low + 1;
+        var lo = logSigmas.index_select(0, low);
+        var hi = logSigmas.index_select(0, high);
+        var w = ((lo - logSigma) / (lo - hi)).clamp(0, 1);
+        return ((1 - w) * low.to_type(ScalarType.Float32) + w * high.to_type(ScalarType.Float32)).to_type(sigma.dtype).MoveToOuterDisposeScope();
     }
 }

@@ -17,12 +17,19 @@ internal static class SamplingGolden
         {
             if (!Documents.TryGetValue(file, out var document))
             {
-                document = JsonDocument.Parse(File.ReadAllText(PathOf(file)));
+                // Python's json writes bare Infinity/NaN; turn them into strings that GetDouble-style readers below understand.
+                var text = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(PathOf(file)), @"(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])", "\"$1\"");
+                document = JsonDocument.Parse(text);
                 Documents[file] = document;
             }
             return document.RootElement;
         }
     }
+
+    /// <summary>A number that may have been written as the string "Infinity"/"-Infinity"/"NaN".</summary>
+    public static double Number(JsonElement e) => e.ValueKind == JsonValueKind.String
+        ? double.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+        : e.GetDouble();
 
     public static float[] Floats(JsonElement array) => array.EnumerateArray().Select(e => (float)e.GetDouble()).ToArray();
     public static double[] Doubles(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
