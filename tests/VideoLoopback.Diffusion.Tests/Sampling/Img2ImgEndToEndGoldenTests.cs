@@ -15,7 +15,7 @@ namespace VideoLoopback.Diffusion.Tests.Sampling;
 /// </summary>
 [Trait("Category", "Golden")]
 [Trait("Area", "sampling")]
-public class Img2ImgEndToEndGoldenTests
+public class Img2ImgEndToEndGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static JsonElement Root => SamplingGolden.Json("img2img.json");
 
@@ -80,14 +80,14 @@ public class Img2ImgEndToEndGoldenTests
         };
         // The first RNG draw is the initial noise; compare it on a twin RNG so the run consumes its own.
         using (var twin = new ImageNoise([4, 8, 8], seeds, source, CPU, etaNoiseSeedDelta: ensd))
-            SamplingGolden.AssertTensorClose($"{caseName} noise", file.Load(caseName + "/noise"), twin.Next(), source == RandnSource.NV ? 1e-5 : 1e-6, scaleByMax: false);
+            output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} noise", file.Load(caseName + "/noise"), twin.Next(), source == RandnSource.NV ? 1e-5 : 1e-6, scaleByMax: false), $"{caseName} noise");
 
         var samples = run.Run(file.Load("e2e/init_latent"), rng);
 
         Assert.Equal(info.GetProperty("n_unet_calls").GetInt32(), unetBatches.Count);
         Assert.Equal(info.GetProperty("unet_batch_sizes").EnumerateArray().Select(v => (long)v.GetInt32()), unetBatches);
         SamplingGolden.AssertListClose($"{caseName} UNet timesteps", SamplingGolden.Doubles(info.GetProperty("unet_timesteps_first_row")), firstRowTimesteps, 1e-5);
-        SamplingGolden.AssertTensorClose($"{caseName} x_callback", file.Load(caseName + "/x_callback"), stack(xs), 1e-4);
-        SamplingGolden.AssertTensorClose($"{caseName} samples", file.Load(caseName + "/samples"), samples, 1e-4);
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} x_callback", file.Load(caseName + "/x_callback"), stack(xs), 1e-4), $"{caseName} x_callback");
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} samples", file.Load(caseName + "/samples"), samples, 1e-4), $"{caseName} samples");
     }
 }

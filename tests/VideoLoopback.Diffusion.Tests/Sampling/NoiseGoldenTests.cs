@@ -11,7 +11,7 @@ namespace VideoLoopback.Diffusion.Tests.Sampling;
 /// </summary>
 [Trait("Category", "Golden")]
 [Trait("Area", "sampling")]
-public class NoiseGoldenTests
+public class NoiseGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static JsonElement Cases => SamplingGolden.Json("noise.json").GetProperty("cases");
 
@@ -49,10 +49,10 @@ public class NoiseGoldenTests
             seedResizeFromWidth: p.TryGetProperty("seed_resize_from_w", out var rw) ? rw.GetInt32() : 0,
             etaNoiseSeedDelta: p.GetProperty("eta_noise_seed_delta").GetUInt64());
         using var file = SafetensorsFile.Open(SamplingGolden.PathOf("noise.safetensors"));
-        SamplingGolden.AssertTensorClose($"{caseName} first", file.Load(caseName + "/first"), noise.Next(), tolerance, scaleByMax: false);
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} first", file.Load(caseName + "/first"), noise.Next(), tolerance, scaleByMax: false), $"{caseName} first");
         int nextCount = p.GetProperty("n_next_after_first").GetInt32();
         var nexts = Enumerable.Range(0, nextCount).Select(_ => noise.Next()).ToList();
-        SamplingGolden.AssertTensorClose($"{caseName} next", file.Load(caseName + "/next"), stack(nexts), tolerance, scaleByMax: false);
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} next", file.Load(caseName + "/next"), stack(nexts), tolerance, scaleByMax: false), $"{caseName} next");
     }
 
     [Theory]
@@ -67,7 +67,7 @@ public class NoiseGoldenTests
         using var generator = NoiseGenerator.Create(source, seed, CPU);
         var actual = stack([generator.Randn([4, 8, 8]), generator.Randn([4, 8, 8])]);
         using var file = SafetensorsFile.Open(SamplingGolden.PathOf("noise.safetensors"));
-        SamplingGolden.AssertTensorClose(key, file.Load(key), actual, source == RandnSource.NV ? 1e-5 : 1e-6, scaleByMax: false);
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose(key, file.Load(key), actual, source == RandnSource.NV ? 1e-5 : 1e-6, scaleByMax: false), key);
     }
 }
 

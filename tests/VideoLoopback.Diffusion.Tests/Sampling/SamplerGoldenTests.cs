@@ -11,7 +11,7 @@ namespace VideoLoopback.Diffusion.Tests.Sampling;
 /// </summary>
 [Trait("Category", "Golden")]
 [Trait("Area", "sampling")]
-public class SamplerGoldenTests
+public class SamplerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static JsonElement Cases => SamplingGolden.Json("samplers.json").GetProperty("cases");
 
@@ -78,7 +78,7 @@ public class SamplerGoldenTests
             var result = DpmSolver.SampleAdaptive(context, xInit, sigmas[^2], sigmas[0]);
             Assert.True(expectedDraws == result.Accepted, $"{caseName}: {result.Accepted} accepted steps, expected {expectedDraws}");
             Assert.True(int.Parse(info.GetProperty("n_callbacks").ToString()) == result.Steps, $"{caseName}: {result.Steps} solver steps");
-            SamplingGolden.AssertTensorClose($"{caseName} x_final", file.Load(caseName + "/x_final"), result.Sample, 1e-3);
+            output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} x_final", file.Load(caseName + "/x_final"), result.Sample, 1e-3), $"{caseName} x_final");
             return;
         }
 
@@ -87,9 +87,9 @@ public class SamplerGoldenTests
         Assert.True(expectedDraws == noise.Drawn, $"{caseName}: drew {noise.Drawn} noise tensors, upstream drew {expectedDraws}");
         int expectedCalls = info.GetProperty("model_call_sigmas").GetArrayLength();
         Assert.True(expectedCalls == modelCalls, $"{caseName}: {modelCalls} model calls, upstream made {expectedCalls}");
-        SamplingGolden.AssertTensorClose($"{caseName} x_callback", file.Load(caseName + "/x_callback"), stack(xs), tolerance);
-        SamplingGolden.AssertTensorClose($"{caseName} denoised_callback", file.Load(caseName + "/denoised_callback"), stack(denoiseds), tolerance);
-        SamplingGolden.AssertTensorClose($"{caseName} x_final", file.Load(caseName + "/x_final"), final, tolerance);
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} x_callback", file.Load(caseName + "/x_callback"), stack(xs), tolerance), $"{caseName} x_callback");
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} denoised_callback", file.Load(caseName + "/denoised_callback"), stack(denoiseds), tolerance), $"{caseName} denoised_callback");
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} x_final", file.Load(caseName + "/x_final"), final, tolerance), $"{caseName} x_final");
     }
 
     [Theory]
@@ -111,8 +111,8 @@ public class SamplerGoldenTests
             () => randn(1, 4, 8, 8), eta: double.Parse(info.GetProperty("eta").ToString(), System.Globalization.CultureInfo.InvariantCulture),
             callback: step => { xs.Add(step.X.clone().MoveToOuterDisposeScope()); x0s.Add(step.Denoised.clone().MoveToOuterDisposeScope()); });
         Assert.Equal(SamplingGolden.Doubles(info.GetProperty("model_call_timesteps")), calls);
-        SamplingGolden.AssertTensorClose($"{caseName} x_callback_after_step", file.Load(caseName + "/x_callback_after_step"), stack(xs), 1e-5);
-        SamplingGolden.AssertTensorClose($"{caseName} pred_x0_callback", file.Load(caseName + "/pred_x0_callback"), stack(x0s), 1e-5);
-        SamplingGolden.AssertTensorClose($"{caseName} x_final", file.Load(caseName + "/x_final"), final, 1e-5);
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} x_callback_after_step", file.Load(caseName + "/x_callback_after_step"), stack(xs), 1e-5), $"{caseName} x_callback_after_step");
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} pred_x0_callback", file.Load(caseName + "/pred_x0_callback"), stack(x0s), 1e-5), $"{caseName} pred_x0_callback");
+        output.WriteLine("scaled error {0:E2}: {1}", SamplingGolden.AssertTensorClose($"{caseName} x_final", file.Load(caseName + "/x_final"), final, 1e-5), $"{caseName} x_final");
     }
 }
