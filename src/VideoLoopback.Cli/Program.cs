@@ -1,5 +1,6 @@
 using Spectre.Console.Cli;
 using VideoLoopback.Cli.Commands;
+using VideoLoopback.Cli.Commands.Bench;
 
 var app = new CommandApp();
 app.Configure(config =>
@@ -10,6 +11,14 @@ app.Configure(config =>
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Print speed and memory figures.");
+        bench.AddCommand<BenchLoadCommand>("load")
+            .WithDescription("Time and peak RSS of loading a ~2 GB fp16 safetensors file next to a plain sequential read.");
+        bench.AddCommand<BenchTextCommand>("text")
+            .WithDescription("CLIP tokenizer, full-size CLIP-L text encoder (random weights) and prompt conditioner.");
+        bench.AddCommand<BenchImagingCommand>("imaging")
+            .WithDescription("Throughput of the PIL-exact image operations (filters, blends, resize, PNG I/O).");
+        bench.AddCommand<BenchSchedulesCommand>("schedules")
+            .WithDescription("Per-frame cost of evaluating the twelve schedules.");
         bench.AddCommand<BenchSamplingCommand>("sampling")
             .WithDescription("Samplers over a synthetic denoiser and the noise sources, with live-tensor counts.");
     });

@@ -1,0 +1,116 @@
+using System.Numerics;
+
+namespace VideoLoopback.Video.Schedules;
+
+/// <summary>A Python list or tuple: an indexable, sliceable sequence of values.</summary>
+public abstract class SequenceValue : ScheduleValue
+{
+    public IReadOnlyList<ScheduleValue> Items { get; }
+
+    protected SequenceValue(IReadOnlyList<ScheduleValue> items)
+    {
+        if (items.Count > ScheduleLimits.MaxCollectionLength)
+            throw PythonError.Limit($"{TypeName} longer than {ScheduleLimits.MaxCollectionLength} items");
+        Items = items;
+    }
+
+    public override bool IsTruthy => Items.Count > 0;
+
+    public abstract SequenceValue With(IReadOnlyList<ScheduleValue> items);
+}
+
+public sealed class ListValue(IReadOnlyList<ScheduleValue> items) : SequenceValue(items)
+{
+    public override string TypeName => "list";
+    public override string Repr() => "[" + string.Join(", ", Items.Select(i => i.Repr())) + "]";
+    public override SequenceValue With(IReadOnlyList<ScheduleValue> items) => new ListValue(items);
+}
+
+public sealed class TupleValue(IReadOnlyList<ScheduleValue> items) : SequenceValue(items)
+{
+    public override string TypeName => "tuple";
+    public override string Repr() => Items.Count == 1 ? "(" + Items[0].Repr() + ",)" : "(" + string.Join(", ", Items.Select(i => i.Repr())) + ")";
+    public override SequenceValue With(IReadOnlyList<ScheduleValue> items) => new TupleValue(items);
+}
+
+/// <summary>Python set; items keep insertion order (Python's own order is hash-based and only shows in repr).</summary>
+public sealed class SetValue : ScheduleValue
+{
+    private readonly HashSet<ScheduleValue> _lookup;
+
+    public IReadOnlyList<ScheduleValue> Items { get; }
+
+    public SetValue(IEnumerable<ScheduleValue> items)
+    {
+        _lookup = new HashSet<ScheduleValue>(PythonKeyComparer.Instance);
+        var ordered = new List<ScheduleValue>();
+        foreach (var item in items)
+        {
+            if (_lookup.Add(item)) ordered.Add(item);
+            if (ordered.Count > ScheduleLimits.MaxCollectionLength)
+                throw PythonError.Limit($"set larger than {ScheduleLimits.MaxCollectionLength} items");
+        }
+        Items = ordered;
+    }
+
+    public bool Contains(ScheduleValue value) => _lookup.Contains(value);
+
+    public override string TypeName => "set";
+    public override bool IsTruthy => Items.Count > 0;
+    public override string Repr() => Items.Count == 0 ? "set()" : "{" + string.Join(", ", Items.Select(i => i.Repr())) + "}";
+}
+
+/// <summary>Python dict (insertion ordered, like Python's).</summary>
+public sealed class DictValue : ScheduleValue
+{
+    private readonly Dictionary<ScheduleValue, ScheduleValue> _map = new(PythonKeyComparer.Instance);
+    private readonly List<ScheduleValue> _keys = [];
+
+    public DictValue(IEnumerable<KeyValuePair<ScheduleValue, ScheduleValue>> pairs)
+    {
+        foreach (var (key, value) in pairs)
+        {
+            if (!_map.ContainsKey(key)) _keys.Add(key);
+            _map[key] = value;
+            if (_keys.Count > ScheduleLimits.MaxCollectionLength)
+                throw PythonError.Limit($"dict larger than {ScheduleLimits.MaxCollectionLength} items");
+        }
+    }
+
+    public IReadOnlyList<ScheduleValue> Keys => _keys;
+
+    public bool TryGet(ScheduleValue key, out ScheduleValue value) => _map.TryGetValue(key, out value!);
+
+    public override string TypeName => "dict";
+    public override bool IsTruthy => _keys.Count > 0;
+    public override string Repr() => "{" + string.Join(", ", _keys.Select(k => k.Repr() + ": " + _map[k].Repr())) + "}";
+}
+
+/// <summary>Python range: never materialised unless iterated.</summary>
+public sealed class RangeValue(BigInteger start, BigInteger stop, BigInteger step) : ScheduleValue
+{
+    public BigInteger Start { get; } = start;
+    public BigInteger Stop { get; } = stop;
+    public BigInteger Step { get; } = step;
+
+    public BigInteger Length
+    {
+        get
+        {
+            if (Step > 0) return Stop > Start ? (Stop - Start + Step - 1) / Step : 0;
+            return Start > Stop ? (Start - Stop - Step - 1) / -Step : 0;
+        }
+    }
+
+    public bool Contains(BigInteger value)
+    {
+        if (Step > 0 ? value < Start || value >= Stop : value > Start || value <= Stop) return false;
+        return BigInteger.Remainder(value - Start, Step).IsZero;
+    }
+
+    public BigInteger At(BigInteger index) => Start + index * Step;
+
+    public override string TypeName => "range";
+    public override bool IsTruthy => !Length.IsZero;
+    public override string Repr() => Step.IsOne ? $"range({Start}, {Stop})" : $"range({Start}, {Stop}, {Step})";
+}
