@@ -7,7 +7,7 @@ using VideoLoopback.Diffusion.Sampling.Noise;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// `videoloopback bench sampling`: the sampling machinery's own cost, without a UNet — each sampler
