@@ -3,6 +3,7 @@ using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
 using VideoLoopback.Diffusion.Sampling;
 using VideoLoopback.Diffusion.Sampling.Noise;
+using VideoLoopback.Diffusion.Text;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Tests.Sampling;
@@ -45,15 +46,15 @@ public class Img2ImgEndToEndGoldenTests(Xunit.Abstractions.ITestOutputHelper out
         int steps = info.GetProperty("steps").GetInt32();
         var prompts = info.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
         var negatives = info.GetProperty("negative_prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
-        Assert.Equal(["a cat", "a [dog:fox:0.5] AND a tree:0.6"], prompts);
-        // What WebUI's prompt parser makes of these two prompts: image 0 = "a cat"; image 1 = "a dog"
-        // until step int(0.5·steps), then "a fox" (weight 1), AND " a tree" (weight 0.6).
-        int switchStep = (int)(0.5 * steps);
-        var uncond = stack(negatives.Select(n => texts[n]));
-        ConditioningAtStep conditioning = step => new CfgConditioning(
-            stack([texts["a cat"], texts[step <= switchStep ? "a dog" : "a fox"], texts[" a tree"]]),
-            [[(0, 1.0)], [(1, 1.0), (2, 0.6)]],
-            uncond);
+        // WebUI's prompt handling (AND parts, prompt-editing schedules by denoiser step) over the toy text
+        // encoder: every text the schedules ask for is one of the recorded toy conditionings.
+        PromptSchedule Scheduled(string prompt) => new(PromptScheduler.GetSchedule(prompt, steps)
+            .Select(e => new ScheduledConditioning(e.EndAtStep, texts[e.Text])).ToList());
+        var multicond = MultiCondPrompts.Parse(prompts);
+        var positive = new MultiCondConditioning(multicond.Parts
+            .Select(parts => (IReadOnlyList<(PromptSchedule, double)>)parts.Select(p => (Scheduled(multicond.Texts[p.Index]), p.Weight)).ToList())
+            .ToList());
+        ConditioningAtStep conditioning = PromptGuidance.From(positive, negatives.Select(Scheduled).ToList());
 
         var seeds = info.GetProperty("seeds").EnumerateArray().Select(s => s.GetUInt64()).ToArray();
         var source = RandnSourceNames.Parse(info.GetProperty("randn_source").GetString()!);
