@@ -21,6 +21,8 @@ app.Configure(config =>
             .WithDescription("Throughput of the PIL-exact image operations (filters, blends, resize, PNG I/O).");
         bench.AddCommand<BenchSchedulesCommand>("schedules")
             .WithDescription("Per-frame cost of evaluating the twelve schedules.");
+        bench.AddCommand<BenchSamplingCommand>("sampling")
+            .WithDescription("Samplers over a synthetic denoiser and the noise sources, with live-tensor counts.");
     });
 });
 return app.Run(args);
