@@ -1,5 +1,6 @@
 using Spectre.Console.Cli;
 using VideoLoopback.Cli.Commands;
+using VideoLoopback.Cli.Commands.Bench;
 
 var app = new CommandApp();
 app.Configure(config =>
@@ -11,12 +12,21 @@ app.Configure(config =>
         .WithDescription("Render a video loopback job (options, --job FILE, or --resume RUN_FOLDER).");
     config.AddBranch("bench", bench =>
     {
+        bench.SetDescription("Print speed and memory figures.");
+        bench.AddCommand<BenchLoadCommand>("load")
+            .WithDescription("Time and peak RSS of loading a ~2 GB fp16 safetensors file next to a plain sequential read.");
+        bench.AddCommand<BenchTextCommand>("text")
+            .WithDescription("CLIP tokenizer, full-size CLIP-L text encoder (random weights) and prompt conditioner.");
+        bench.AddCommand<BenchUnetCommand>("unet")
+            .WithDescription("Full-size SD1.5 UNet forward GFLOP/s against an fp32 matmul, VAE decoder time, peak memory.");
         bench.AddCommand<BenchImagingCommand>("imaging")
             .WithDescription("Throughput of the PIL-exact image operations (filters, blends, resize, PNG I/O).");
         bench.AddCommand<BenchSchedulesCommand>("schedules")
             .WithDescription("Per-frame cost of evaluating the twelve schedules.");
         bench.AddCommand<BenchRenderCommand>("render")
             .WithDescription("Orchestration alone: 64 frames 256x256, loop_n 2, temporal window 3, batch blend 2, fake generator.");
+        bench.AddCommand<BenchSamplingCommand>("sampling")
+            .WithDescription("Samplers over a synthetic denoiser and the noise sources, with live-tensor counts.");
     });
 });
 return app.Run(args);

@@ -1,12 +1,20 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using VideoLoopback.Diffusion.Checkpoints;
 using VideoLoopback.Diffusion.Safetensors;
 
 namespace VideoLoopback.Cli.Commands;
 
-public sealed class InspectCommand : Command<InspectCommand.Settings>
+/// <summary>
+/// <c>videoloopback inspect &lt;file&gt;</c>: what a model file is (family, dtypes, parameters per part,
+/// missing and unexpected keys). Reads the header only, so it is instant even on multi-GB files.
+/// </summary>
+public sealed class InspectCommand(IAnsiConsole console) : Command<InspectCommand.Settings>
 {
+    /// <summary>How many key names to list before summarising the rest.</summary>
+    private const int KeysShown = 20;
+
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<file>")]
@@ -16,20 +24,57 @@ public sealed class InspectCommand : Command<InspectCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        CheckpointInfo info;
         try
         {
             using var file = SafetensorsFile.Open(settings.File);
-            var table = new Table().AddColumns("dtype", "tensors", "parameters");
-            foreach (var group in file.Entries.GroupBy(e => e.DType))
-                table.AddRow(group.Key.ToString(), group.Count().ToString(), group.Sum(e => e.ElementCount).ToString("N0"));
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(settings.File)}[/]: {file.Entries.Count} tensors");
-            AnsiConsole.Write(table);
-            return 0;
+            info = CheckpointInspector.Inspect(file);
         }
         catch (SafetensorsException e)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
+            return Error(e.Message);
         }
+
+        if (info.Family == CheckpointFamily.Unknown)
+        {
+            return Error($"{info.Source}: {info.Description}");
+        }
+
+        console.MarkupLine($"[bold]{Markup.Escape(info.Source)}[/]");
+        var status = info.UnsupportedReason is null ? "[green]supported[/]" : $"[yellow]not supported yet[/]: {Markup.Escape(info.UnsupportedReason)}";
+        console.MarkupLine($"family: [bold]{Markup.Escape(info.Description)}[/] ({status})");
+        foreach (var note in info.Notes) console.MarkupLine($"  {Markup.Escape(note)}");
+        console.MarkupLine("dtypes: " + string.Join(", ", info.DTypes.Select(d => $"{d.DType} ({d.Tensors} tensors, {d.Parameters:N0} values)")));
+
+        var table = new Table().AddColumns("component", "key prefix", "tensors", "parameters");
+        foreach (var c in info.Components)
+            table.AddRow(Markup.Escape(c.Name), Markup.Escape(c.KeyPrefix), c.Tensors.ToString("N0"), c.Parameters.ToString("N0"));
+        table.AddRow("[bold]total[/]", "", info.Components.Sum(c => c.Tensors).ToString("N0"), info.TotalParameters.ToString("N0"));
+        console.Write(table);
+
+        WriteKeys("missing keys", info.MissingKeys, "red");
+        WriteKeys("unexpected keys", info.UnexpectedKeys, "yellow");
+        if (info.IgnoredKeys.Count > 0)
+            console.MarkupLine($"ignored: {info.IgnoredKeys.Count} tensors not needed for inference (schedule buffers, EMA, position_ids, loss, counters)");
+        return 0;
+    }
+
+    /// <summary>One unwrapped line (the console would wrap it at its width), so scripts can grep it.</summary>
+    private int Error(string message)
+    {
+        console.Profile.Out.Writer.WriteLine($"error: {message}");
+        return 1;
+    }
+
+    private void WriteKeys(string title, IReadOnlyList<string> keys, string colour)
+    {
+        if (keys.Count == 0)
+        {
+            console.MarkupLine($"{title}: none");
+            return;
+        }
+        console.MarkupLine($"[{colour}]{title}: {keys.Count}[/]");
+        foreach (var key in keys.Take(KeysShown)) console.MarkupLine($"  {Markup.Escape(key)}");
+        if (keys.Count > KeysShown) console.MarkupLine($"  … and {keys.Count - KeysShown} more");
     }
 }

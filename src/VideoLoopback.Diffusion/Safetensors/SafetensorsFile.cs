@@ -41,30 +41,20 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>Opens and validates <paramref name="path"/>; throws <see cref="SafetensorsException"/> on any problem.</summary>
     public static SafetensorsFile Open(string path)
     {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new SafetensorsException("(no path)", "no file name given");
         if (Directory.Exists(path))
             throw new SafetensorsException(path, "is a directory, not a safetensors file");
         if (!File.Exists(path))
             throw new SafetensorsException(path, "file not found");
 
+        SafetensorsHeader header;
         long fileLength;
-        byte[] headerBytes;
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
             fileLength = stream.Length;
-            if (fileLength == 0) throw new SafetensorsException(path, "file is empty");
-            if (fileLength < 8) throw new SafetensorsException(path, $"file is {fileLength} bytes, too short for the 8-byte header length");
-            Span<byte> lengthBytes = stackalloc byte[8];
-            stream.ReadExactly(lengthBytes);
-            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-            if (headerLength > (ulong)(fileLength - 8))
-                throw new SafetensorsException(path, $"header length {headerLength} runs past the end of the {fileLength}-byte file (truncated or not safetensors)");
-            if (headerLength > SafetensorsHeader.MaxHeaderBytes)
-                throw new SafetensorsException(path, $"header length {headerLength} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit");
-            if (headerLength < 2)
-                throw new SafetensorsException(path, "header is too short to be a JSON object");
-            headerBytes = new byte[headerLength];
-            stream.ReadExactly(headerBytes);
+            header = SafetensorsHeader.Read(path, stream, fileLength);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -75,22 +65,23 @@ public sealed class SafetensorsFile : IDisposable
             throw new SafetensorsException(path, $"cannot be read ({e.Message})", e);
         }
 
-        long dataOffset = 8 + headerBytes.LongLength;
-        var (entries, metadata) = SafetensorsHeader.Parse(path, headerBytes, fileLength - dataOffset);
-
         MemoryMappedFile? mapping = null;
-        if (fileLength > dataOffset)
+        if (fileLength > header.DataOffset)
         {
             try
             {
                 mapping = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (UnauthorizedAccessException e)
+            {
+                throw new SafetensorsException(path, "permission denied", e);
+            }
+            catch (IOException e)
             {
                 throw new SafetensorsException(path, $"cannot be memory-mapped ({e.Message})", e);
             }
         }
-        return new SafetensorsFile(path, mapping, dataOffset, entries, metadata);
+        return new SafetensorsFile(path, mapping, header.DataOffset, header.Entries, header.Metadata);
     }
 
     /// <summary>
@@ -130,14 +121,26 @@ public sealed class SafetensorsFile : IDisposable
         try
         {
             source += view.PointerOffset;
-            fixed (byte* target = destination.bytes)
-                Buffer.MemoryCopy(source, target, entry.ByteLength, entry.ByteLength);
+            // A span holds at most 2^31-1 bytes: larger tensors are copied through element-aligned slices.
+            using var flat = destination.view(-1);
+            long elementSize = entry.DType.ByteSize();
+            long chunkElements = MaxChunkBytes / elementSize;
+            for (long first = 0; first < entry.ElementCount; first += chunkElements)
+            {
+                long count = Math.Min(chunkElements, entry.ElementCount - first);
+                using var slice = flat.narrow(0, first, count);
+                long bytes = count * elementSize;
+                fixed (byte* target = slice.bytes)
+                    Buffer.MemoryCopy(source + first * elementSize, target, bytes, bytes);
+            }
         }
         finally
         {
             view.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
+
+    private const long MaxChunkBytes = 1L << 30;
 
     public void Dispose() => _mapping?.Dispose();
 }

@@ -67,6 +67,11 @@ public sealed class Schedule
         {
             throw new ScheduleEvaluationException(Name, imageI, loopI, error.Message);
         }
+        catch (InvalidOperationException error) when (error.InnerException is PythonError inner)
+        {
+            // Sorting wraps the comparer's exception.
+            throw new ScheduleEvaluationException(Name, imageI, loopI, inner.Message);
+        }
         catch (Exception error) when (error is OverflowException or ArgumentException or InvalidOperationException or FormatException)
         {
             throw new ScheduleEvaluationException(Name, imageI, loopI, error.Message);

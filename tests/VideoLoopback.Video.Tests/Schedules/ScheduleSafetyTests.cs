@@ -79,6 +79,17 @@ public class ScheduleSafetyTests
         Assert.Contains(expectedProblem, error.Problem);
     }
 
+    [Theory]
+    [InlineData("'%d' % image_i", "NotSupported: printf-style '%' string formatting (use an f-string)")]
+    [InlineData("(-8) ** (1 / 3)", "NotSupported: complex results")]
+    [InlineData("sorted([1, 'a'])", "TypeError: '<' not supported between instances of")]
+    public void UnsupportedPythonFeaturesSaySo(string expression, string expectedProblem)
+    {
+        var schedule = Schedule.Parse("prompt_schedule", expression);
+        var error = Assert.Throws<ScheduleEvaluationException>(() => schedule.Evaluate(1, 1));
+        Assert.StartsWith(expectedProblem, error.Problem);
+    }
+
     [Fact]
     public void MembershipInAHugeRangeIsNotMaterialised()
     {

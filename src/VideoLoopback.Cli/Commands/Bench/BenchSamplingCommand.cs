@@ -1,0 +1,81 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using VideoLoopback.Diffusion.Sampling;
+using VideoLoopback.Diffusion.Sampling.Noise;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Cli.Commands.Bench;
+
+/// <summary>
+/// `videoloopback bench sampling`: the sampling machinery's own cost, without a UNet — each sampler
+/// over a cheap synthetic denoiser at SD latent size, and the noise sources — plus the live-tensor
+/// count before and after, which must not grow with the number of steps.
+/// </summary>
+public sealed class BenchSamplingCommand : Command<BenchSamplingCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--steps")]
+        [Description("Sampler steps per run (default 30).")]
+        public int Steps { get; init; } = 30;
+
+        [CommandOption("--batch")]
+        [Description("Latent batch size (default 1).")]
+        public int Batch { get; init; } = 1;
+
+        [CommandOption("--size")]
+        [Description("Latent height and width (default 64, i.e. 512 px).")]
+        public int Size { get; init; } = 64;
+
+        [CommandOption("--device")]
+        [Description("cpu or cuda (default cpu).")]
+        public string Device { get; init; } = "cpu";
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Steps < 1) { AnsiConsole.MarkupLine("[red]error:[/] --steps must be ≥ 1"); return 1; }
+        var device = torch.device(settings.Device);
+        long[] shape = [settings.Batch, 4, settings.Size, settings.Size];
+        using var noise = new ImageNoise([4, settings.Size, settings.Size],
+            Enumerable.Range(0, settings.Batch).Select(i => 1234UL + (ulong)i).ToArray(), RandnSource.Cpu, device);
+        Tensor Denoiser(Tensor x, Tensor sigma) => x / (1 + sigma.reshape(-1, 1, 1, 1).square()) + 0.1 * x.tanh();
+
+        var table = new Table().AddColumns("sampler", "steps", "model calls", "ms total", "ms / call", "live tensors before → after");
+        foreach (var sampler in SamplerRegistry.All.Where(s => !s.IsTimestepSampler))
+        {
+            using var scope = NewDisposeScope();
+            var sigmas = sampler.GetSigmas(settings.Steps, Scheduler.Automatic, DiscreteSchedule.Sd15);
+            var x = randn(shape, device: device) * sigmas[0];
+            int calls = 0;
+            var ctx = new SamplerContext((xi, s) => { calls++; return Denoiser(xi, s); }, sigmas, noise.Next);
+            long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            var watch = Stopwatch.StartNew();
+            using (var result = sampler.Run!(ctx, x)) { _ = result.sum().item<float>(); }
+            watch.Stop();
+            long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            table.AddRow(sampler.Name, settings.Steps.ToString(), calls.ToString(), watch.Elapsed.TotalMilliseconds.ToString("F1"),
+                (watch.Elapsed.TotalMilliseconds / Math.Max(calls, 1)).ToString("F2"), $"{before} → {after}");
+        }
+        AnsiConsole.MarkupLine($"[bold]samplers[/] over a synthetic denoiser, latent [[{string.Join(",", shape)}]] on {device}");
+        AnsiConsole.Write(table);
+
+        var noiseTable = new Table().AddColumns("source", "draw", "ms per draw");
+        foreach (var source in new[] { RandnSource.Cpu, RandnSource.NV, RandnSource.Gpu })
+        {
+            using var scope = NewDisposeScope();
+            using var rng = new ImageNoise([4, settings.Size, settings.Size], Enumerable.Range(0, settings.Batch).Select(i => 1UL + (ulong)i).ToArray(), source, device);
+            rng.Next();
+            var watch = Stopwatch.StartNew();
+            const int draws = 20;
+            for (int i = 0; i < draws; i++) rng.Next().Dispose();
+            noiseTable.AddRow(source.ToWebUiName(), $"[[{string.Join(",", shape)}]]", (watch.Elapsed.TotalMilliseconds / draws).ToString("F2"));
+        }
+        AnsiConsole.MarkupLine("[bold]noise sources[/]");
+        AnsiConsole.Write(noiseTable);
+        return 0;
+    }
+}

@@ -1,0 +1,71 @@
+using VideoLoopback.Diffusion.Sampling;
+using VideoLoopback.Diffusion.Sampling.Noise;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Diffusion.Pipelines;
+
+/// <summary>
+/// The latent half of WebUI's img2img (StableDiffusionProcessingImg2Img.sample + the sampler's
+/// sample_img2img): draw the initial noise from the image RNG, noise the init latent to the first
+/// sigma of the img2img slice, sample with classifier-free guidance, and for inpainting put the
+/// unmasked latent back. The UNet is any eps model; the VAE stays outside.
+/// </summary>
+public sealed class LatentImg2Img
+{
+    /// <summary>eps(x [N,4,h,w], t [N] (continuous or integer timesteps), text rows [N,T,D], image conditioning rows or null).</summary>
+    public required Func<Tensor, Tensor, Tensor, Tensor?, Tensor> EpsModel { get; init; }
+    public required SamplerInfo Sampler { get; init; }
+    public Scheduler Scheduler { get; init; } = Scheduler.Automatic;
+    public required int Steps { get; init; }
+    public required double Denoising { get; init; }
+    public required double CfgScale { get; init; }
+    public required ConditioningAtStep Conditioning { get; init; }
+    public DiscreteSchedule Schedule { get; init; } = DiscreteSchedule.Sd15;
+
+    /// <summary>Image conditioning per image (inpainting models: [B,5,h,w]; WebUI gives others zeros [B,5,1,1]).</summary>
+    public Tensor? ImageConditioning { get; init; }
+
+    /// <summary>Latent mask [B or 1,1,h,w], 1 = keep the init latent; null for plain img2img.</summary>
+    public Tensor? KeepMask { get; init; }
+
+    /// <summary>Noise for the SDE samplers; null = the image RNG (WebUI uses a Brownian tree there, see <see cref="NoiseSampler"/>).</summary>
+    public NoiseSampler? NoiseSampler { get; init; }
+
+    public Action<SamplerStep>? Callback { get; init; }
+
+    /// <summary>Runs img2img on <paramref name="initLatent"/> [B,4,h,w]; <paramref name="rng"/>'s first draw is the initial noise.</summary>
+    public Tensor Run(Tensor initLatent, ImageNoise rng)
+    {
+        Img2ImgSteps.TEncFor(Steps, Denoising); // validates steps and denoising before any work
+        using var scope = NewDisposeScope();
+        var noise = rng.Next();
+        if (!noise.shape.SequenceEqual(initLatent.shape))
+            throw new ArgumentException($"noise [{string.Join(",", noise.shape)}] does not match the init latent [{string.Join(",", initLatent.shape)}]");
+        var mask = KeepMask;
+        var nmask = mask is null ? null : 1 - mask;
+        Tensor samples;
+        if (Sampler.IsTimestepSampler)
+        {
+            var plan = DdimImg2ImgSteps.For(Steps, Denoising, Schedule);
+            var xi = initLatent * plan.InitScale + noise * plan.NoiseScale;
+            var cfg = new CfgDenoiser(EpsModel, Conditioning, CfgScale)
+            {
+                ImageConditioning = ImageConditioning, InitLatent = initLatent, Mask = mask, NMask = nmask, MaskBeforeDenoising = true,
+            };
+            samples = Ddim.Sample((x, t) => cfg.Denoise(x, t), xi, plan.Timesteps, Schedule, rng.Next, eta: 0.0, callback: Callback);
+        }
+        else
+        {
+            var plan = Img2ImgSteps.ForSigmas(Sampler, Steps, Denoising, Scheduler, Schedule);
+            var xi = initLatent + noise * plan.NoiseScale;
+            var cfg = new CfgDenoiser(EpsDenoiser.Wrap(EpsModel, Schedule), Conditioning, CfgScale)
+            {
+                ImageConditioning = ImageConditioning, InitLatent = initLatent, Mask = mask, NMask = nmask,
+            };
+            var context = new SamplerContext(cfg.Denoise, plan.Sigmas, rng.Next) { NoiseSampler = NoiseSampler, Callback = Callback };
+            samples = Sampler.Run!(context, xi);
+        }
+        if (mask is not null) samples = samples * nmask! + initLatent * mask;
+        return samples.MoveToOuterDisposeScope();
+    }
+}

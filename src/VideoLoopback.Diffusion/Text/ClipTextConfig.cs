@@ -1,0 +1,90 @@
+using VideoLoopback.Diffusion.Safetensors;
+
+namespace VideoLoopback.Diffusion.Text;
+
+/// <summary>
+/// Sizes of a CLIP text transformer. Everything except the head count is read from the weight shapes;
+/// the head count cannot be (the projections are [C,C] whatever the split), so it is taken from the caller
+/// when given, and otherwise from CLIP's fixed head width of 64 (CLIP-L: 768 / 64 = 12 heads).
+/// </summary>
+public sealed record ClipTextConfig(
+    int VocabularySize, int MaxPositions, int HiddenSize, int IntermediateSize, int LayerCount, int HeadCount,
+    double LayerNormEpsilon = 1e-5)
+{
+    /// <summary>The head width of every released CLIP text tower (OpenAI CLIP-L, OpenCLIP H and bigG).</summary>
+    public const int StandardHeadWidth = 64;
+
+    public int HeadWidth => HiddenSize / HeadCount;
+
+    /// <summary>OpenAI CLIP ViT-L/14's text tower, the text encoder of every SD1.x checkpoint.</summary>
+    public static ClipTextConfig ClipL { get; } = new(49408, 77, 768, 3072, 12, 12);
+
+    /// <summary>Parameter names and shapes of a model of this size, as keyed below the checkpoint prefix.</summary>
+    public IEnumerable<(string Key, long[] Shape)> ParameterShapes()
+    {
+        yield return ("embeddings.token_embedding.weight", [VocabularySize, HiddenSize]);
+        yield return ("embeddings.position_embedding.weight", [MaxPositions, HiddenSize]);
+        for (int i = 0; i < LayerCount; i++)
+        {
+            string layer = $"encoder.layers.{i}.";
+            foreach (var projection in new[] { "q_proj", "k_proj", "v_proj", "out_proj" })
+            {
+                yield return ($"{layer}self_attn.{projection}.weight", [HiddenSize, HiddenSize]);
+                yield return ($"{layer}self_attn.{projection}.bias", [HiddenSize]);
+            }
+            yield return ($"{layer}layer_norm1.weight", [HiddenSize]);
+            yield return ($"{layer}layer_norm1.bias", [HiddenSize]);
+            yield return ($"{layer}mlp.fc1.weight", [IntermediateSize, HiddenSize]);
+            yield return ($"{layer}mlp.fc1.bias", [IntermediateSize]);
+            yield return ($"{layer}mlp.fc2.weight", [HiddenSize, IntermediateSize]);
+            yield return ($"{layer}mlp.fc2.bias", [HiddenSize]);
+            yield return ($"{layer}layer_norm2.weight", [HiddenSize]);
+            yield return ($"{layer}layer_norm2.bias", [HiddenSize]);
+        }
+        yield return ("final_layer_norm.weight", [HiddenSize]);
+        yield return ("final_layer_norm.bias", [HiddenSize]);
+    }
+
+    /// <summary>
+    /// Reads the sizes from the weights under <paramref name="prefix"/> (e.g. "cond_stage_model.transformer.text_model.").
+    /// <paramref name="headCount"/> overrides the head-width-64 rule; without it a width that is not a multiple
+    /// of 64 is refused, since any split would be a guess.
+    /// </summary>
+    public static ClipTextConfig Detect(SafetensorsFile file, string prefix, int? headCount = null)
+    {
+        var tokenEmbedding = Require(file, prefix + "embeddings.token_embedding.weight", 2);
+        var positionEmbedding = Require(file, prefix + "embeddings.position_embedding.weight", 2);
+        int hidden = (int)tokenEmbedding.Shape[1];
+        if (positionEmbedding.Shape[1] != hidden)
+            throw new InvalidDataException($"{file.FilePath}: '{positionEmbedding.Name}' is {positionEmbedding.ShapeText}, expected width {hidden} like the token embedding");
+
+        int layers = 0;
+        while (file.Contains($"{prefix}encoder.layers.{layers}.layer_norm1.weight")) layers++;
+        if (layers == 0)
+            throw new InvalidDataException($"{file.FilePath}: no '{prefix}encoder.layers.0.*' weights: not a CLIP text transformer");
+        var fc1 = Require(file, prefix + "encoder.layers.0.mlp.fc1.weight", 2);
+
+        int heads;
+        if (headCount is { } given)
+        {
+            if (given < 1 || hidden % given != 0)
+                throw new ArgumentOutOfRangeException(nameof(headCount), given, $"the CLIP text width {hidden} must split evenly into the given head count");
+            heads = given;
+        }
+        else if (hidden % StandardHeadWidth == 0) heads = hidden / StandardHeadWidth;
+        else
+            throw new InvalidDataException(
+                $"{file.FilePath}: CLIP text width {hidden} is not a multiple of {StandardHeadWidth}, so its attention head count cannot be inferred; pass the head count explicitly");
+
+        return new ClipTextConfig((int)tokenEmbedding.Shape[0], (int)positionEmbedding.Shape[0], hidden, (int)fc1.Shape[0], layers, heads);
+    }
+
+    private static SafetensorsEntry Require(SafetensorsFile file, string key, int rank)
+    {
+        if (!file.TryGetEntry(key, out var entry))
+            throw new InvalidDataException($"{file.FilePath}: missing CLIP text weight '{key}'");
+        if (entry.Shape.Length != rank)
+            throw new InvalidDataException($"{file.FilePath}: '{key}' is {entry.ShapeText}, expected {rank} dimensions");
+        return entry;
+    }
+}

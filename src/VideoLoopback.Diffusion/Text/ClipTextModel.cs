@@ -1,0 +1,139 @@
+using TorchSharp;
+using VideoLoopback.Diffusion.Safetensors;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Diffusion.Text;
+
+/// <summary>
+/// The CLIP text transformer of an SD1.x checkpoint (HF CLIPTextModel's math), loaded straight from the
+/// LDM single file: token + position embeddings, pre-norm causal transformer layers with quick_gelu MLPs,
+/// final layer norm. Sizes come from the weights (<see cref="ClipTextConfig.Detect"/>); weights may be
+/// stored fp32, fp16 or bf16 and are converted to the compute dtype on load. Parameter names equal the
+/// checkpoint keys without the prefix.
+/// </summary>
+public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Where SD1.x checkpoints keep the text model (transformers 4.x layout).</summary>
+    public const string LdmPrefix = "cond_stage_model.transformer.text_model.";
+    /// <summary>The same weights as saved by older transformers versions, without "text_model.".</summary>
+    public const string LegacyLdmPrefix = "cond_stage_model.transformer.";
+
+    private readonly ClipTextEmbeddings _embeddings;
+    private readonly ClipEncoderLayer[] _layers;
+    private readonly ClipLayerNorm _finalNorm;
+
+    private ClipTextModel(ClipWeights weights, ClipTextConfig config) : base("ClipTextModel")
+    {
+        Config = config;
+        DType = weights.DType;
+        Device = weights.Device;
+        _embeddings = new ClipTextEmbeddings("embeddings", weights, "embeddings", config);
+        _layers = Enumerable.Range(0, config.LayerCount)
+            .Select(i => new ClipEncoderLayer(i.ToString(), weights, $"encoder.layers.{i}", config)).ToArray();
+        _finalNorm = new ClipLayerNorm("final_layer_norm", weights, "final_layer_norm", config.HiddenSize, config.LayerNormEpsilon);
+        register_module("embeddings", _embeddings);
+        var encoder = new LayerList(_layers);
+        register_module("encoder", encoder);
+        register_module("final_layer_norm", _finalNorm);
+    }
+
+    public ClipTextConfig Config { get; }
+    public ScalarType DType { get; }
+    public Device Device { get; }
+
+    /// <summary>Loads the text model of the checkpoint at <paramref name="path"/>.</summary>
+    public static ClipTextModel FromCheckpoint(string path, Device? device = null, ScalarType dtype = ScalarType.Float32, int? headCount = null)
+    {
+        using var file = SafetensorsFile.Open(path);
+        return FromCheckpoint(file, device, dtype, headCount);
+    }
+
+    /// <summary>
+    /// Loads the text model from an LDM checkpoint, under <see cref="LdmPrefix"/> or, failing that,
+    /// <see cref="LegacyLdmPrefix"/>. <paramref name="dtype"/> is the compute dtype (fp32 on CPU).
+    /// </summary>
+    public static ClipTextModel FromCheckpoint(SafetensorsFile file, Device? device = null, ScalarType dtype = ScalarType.Float32, int? headCount = null)
+    {
+        string prefix = FindPrefix(file);
+        var config = ClipTextConfig.Detect(file, prefix, headCount);
+        return new ClipTextModel(ClipWeights.FromFile(file, prefix, dtype, device ?? CPU), config);
+    }
+
+    /// <summary>
+    /// Builds the model from tensors keyed like the checkpoint without its prefix ("embeddings.token_embedding.weight",
+    /// "encoder.layers.0.self_attn.q_proj.weight", ...), e.g. merged weights or random ones for benchmarks.
+    /// The tensors are copied to <paramref name="dtype"/> on <paramref name="device"/>.
+    /// </summary>
+    public static ClipTextModel FromTensors(IReadOnlyDictionary<string, Tensor> weights, ClipTextConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+        new(ClipWeights.FromTensors(weights, "", dtype, device ?? CPU), config);
+
+    /// <summary>The key prefix of the CLIP text weights in <paramref name="file"/>.</summary>
+    public static string FindPrefix(SafetensorsFile file)
+    {
+        foreach (var prefix in new[] { LdmPrefix, LegacyLdmPrefix })
+            if (file.Contains(prefix + "embeddings.token_embedding.weight")) return prefix;
+        throw new InvalidDataException(
+            $"{file.FilePath}: no CLIP text encoder found (expected '{LdmPrefix}embeddings.token_embedding.weight' or '{LegacyLdmPrefix}embeddings.token_embedding.weight'); only SD1.x checkpoints are supported");
+    }
+
+    /// <summary>Token ids [B,T] (int64, T ≤ 77) -> final-layer-normed last hidden state [B,T,C].</summary>
+    public override Tensor forward(Tensor inputIds) => Encode(inputIds);
+
+    /// <summary>
+    /// WebUI's conditioning: ids [B,T] -> [B,T,C], the output of layer -<paramref name="clipSkip"/> passed
+    /// through the final layer norm (clip skip 1 = the last layer; 2 = the one before it, ...). Layers
+    /// after the one used are not run.
+    /// </summary>
+    public Tensor Encode(Tensor inputIds, int clipSkip = 1)
+    {
+        if (clipSkip < 1 || clipSkip > Config.LayerCount)
+            throw new ArgumentOutOfRangeException(nameof(clipSkip), clipSkip, $"clip skip must be between 1 and the model's {Config.LayerCount} layers");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var h = _embeddings.forward(CheckIds(inputIds));
+        int layersToRun = Config.LayerCount - clipSkip + 1;
+        for (int i = 0; i < layersToRun; i++) h = _layers[i].forward(h);
+        return _finalNorm.forward(h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Every hidden state (the embeddings, then each layer's output, before the final norm), the
+    /// final-normed last hidden state, and the pooled output: the last hidden state at the position of
+    /// the highest id of each row (the first end token), as HF computes it.
+    /// </summary>
+    public ClipTextOutput EncodeWithHiddenStates(Tensor inputIds)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = CheckIds(inputIds);
+        var hidden = new List<Tensor> { _embeddings.forward(ids) };
+        foreach (var layer in _layers) hidden.Add(layer.forward(hidden[^1]));
+        var last = _finalNorm.forward(hidden[^1]);
+        var rows = arange(ids.shape[0], dtype: ScalarType.Int64, device: last.device);
+        var pooled = last.index([TensorIndex.Tensor(rows), TensorIndex.Tensor(ids.to(last.device).argmax(-1))]);
+        foreach (var h in hidden) h.MoveToOuterDisposeScope();
+        return new ClipTextOutput(hidden, last.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope());
+    }
+
+    private Tensor CheckIds(Tensor inputIds)
+    {
+        if (inputIds.dim() != 2)
+            throw new ArgumentException($"token ids must be [B,T], got [{string.Join(",", inputIds.shape)}]", nameof(inputIds));
+        if (inputIds.shape[1] > Config.MaxPositions)
+            throw new ArgumentException($"{inputIds.shape[1]} tokens exceed the text model's {Config.MaxPositions} positions", nameof(inputIds));
+        var ids = inputIds.to(ScalarType.Int64, Device);
+        if (ids.numel() > 0 && (ids.min().item<long>() < 0 || ids.max().item<long>() >= Config.VocabularySize))
+            throw new ArgumentException($"token ids must lie in 0..{Config.VocabularySize - 1}", nameof(inputIds));
+        return ids;
+    }
+
+    /// <summary>Holds the layers under "encoder.layers.N" like the checkpoint.</summary>
+    private sealed class LayerList : nn.Module
+    {
+        public LayerList(IEnumerable<ClipEncoderLayer> layers) : base("encoder")
+        {
+            var list = new TorchSharp.Modules.ModuleList<ClipEncoderLayer>(layers.ToArray());
+            register_module("layers", list);
+        }
+    }
+}
