@@ -4,7 +4,7 @@ namespace VideoLoopback.Video.FastDvdNet;
 /// Frame indices outside a sequence, mirrored at both ends without repeating the edge frame, as the
 /// reference does (for 7 frames the window of frame 0 is 2,1,0,1,2 and of frame 6 is 4,5,6,5,4).
 /// </summary>
-internal static class MirroredFrameIndex
+public static class MirroredFrameIndex
 {
     /// <summary>
     /// The frame that stands at position <paramref name="index"/> of a sequence of <paramref name="count"/> frames.
