@@ -17,12 +17,21 @@ public sealed class FastDvdNetPostProcess : IDisposable
 
     private readonly FastDvdNetModel _model;
     private readonly long _pixelsPerBatch;
+    private readonly ScalarType _computeType;
 
     /// <param name="model">The network (in eval mode, on the device the frames will be on); owned by this object.</param>
     /// <param name="pixelsPerBatch">Pixels of output frames per network batch; larger is faster until memory runs out.</param>
-    public FastDvdNetPostProcess(FastDvdNetModel model, long pixelsPerBatch = DefaultPixelsPerBatch)
+    /// <param name="computeType">
+    /// The network's dtype. Default: float64 on the CPU, float32 elsewhere. The float32 CPU convolutions of the
+    /// bundled libtorch gave wrong results (up to 0.08, even NaN) on the development machine, while float64
+    /// matches the reference to 4e-7; pass Float32 explicitly where the CPU kernels are known to be sound.
+    /// </param>
+    public FastDvdNetPostProcess(FastDvdNetModel model, long pixelsPerBatch = DefaultPixelsPerBatch, ScalarType? computeType = null)
     {
         if (pixelsPerBatch <= 0) throw new ArgumentOutOfRangeException(nameof(pixelsPerBatch), pixelsPerBatch, "must be positive");
+        var device = model.parameters().First().device;
+        _computeType = computeType ?? (device.type == DeviceType.CPU ? ScalarType.Float64 : ScalarType.Float32);
+        model.to(_computeType);
         _model = model;
         _model.eval();
         _pixelsPerBatch = pixelsPerBatch;
@@ -73,7 +82,7 @@ public sealed class FastDvdNetPostProcess : IDisposable
 
         using var noGrad = no_grad();
         using var denoiser = new SequenceDenoiser(_model, count, height, width, (float)(noiseSigma / 255.0), frames.device,
-            NoisyFrames, framesPerDraw, ChunkFrames(height, width));
+            NoisyFrames, framesPerDraw, ChunkFrames(height, width), _computeType);
         denoiser.Run((start, denoised) =>
         {
             // (denoised * 255).clip(0, 255).astype(uint8): truncation, not rounding.
@@ -96,7 +105,7 @@ public sealed class FastDvdNetPostProcess : IDisposable
         var output = empty_like(noisy);
         using var noGrad = no_grad();
         using var denoiser = new SequenceDenoiser(_model, count, height, width, (float)sigma, noisy.device,
-            (start, n) => noisy.narrow(0, start, n).alias(), 1, ChunkFrames(height, width));
+            (start, n) => noisy.narrow(0, start, n).alias(), 1, ChunkFrames(height, width), _computeType);
         denoiser.Run((start, denoised) => output.narrow(0, start, denoised.shape[0]).copy_(denoised));
         return output;
     }
@@ -110,10 +119,12 @@ public sealed class FastDvdNetPostProcess : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (height, width) = (window.shape[2], window.shape[3]);
+        var inputType = window.dtype;
+        window = window.to(_computeType);
         var (padBottom, padRight) = (SequenceDenoiser.PadToMultipleOf4(height), SequenceDenoiser.PadToMultipleOf4(width));
         var padded = padBottom > 0 || padRight > 0 ? F.pad(window, [0, padRight, 0, padBottom], PaddingModes.Reflect) : window;
-        var noiseMap = full([window.shape[0], 1, padded.shape[2], padded.shape[3]], (float)sigma, ScalarType.Float32, window.device);
-        var output = _model.Forward(padded, noiseMap).clamp(0.0, 1.0).narrow(2, 0, height).narrow(3, 0, width);
+        var noiseMap = full([window.shape[0], 1, padded.shape[2], padded.shape[3]], sigma, window.dtype, window.device);
+        var output = _model.Forward(padded, noiseMap).clamp(0.0, 1.0).narrow(2, 0, height).narrow(3, 0, width).to(inputType);
         return output.MoveToOuterDisposeScope();
     }
 

@@ -18,6 +18,7 @@ internal sealed class SequenceDenoiser : IDisposable
     private readonly long _height, _width, _padBottom, _padRight;
     private readonly float _sigma;
     private readonly Device _device;
+    private readonly ScalarType _computeType;
 
     // Padded noisy frames [3,Hp,Wp] by index, kept while a later window may need them.
     private readonly SortedDictionary<int, Tensor> _noisy = new();
@@ -27,8 +28,9 @@ internal sealed class SequenceDenoiser : IDisposable
 
     /// <param name="noisyFrames">(start, count) -> noisy frames [count,3,H,W] float32 in [0,1]-ish, called for consecutive ranges.</param>
     public SequenceDenoiser(FastDvdNetModel model, int count, long height, long width, float sigma, Device device,
-        Func<int, int, Tensor> noisyFrames, int framesPerDraw, int chunkFrames)
+        Func<int, int, Tensor> noisyFrames, int framesPerDraw, int chunkFrames, ScalarType computeType)
     {
+        _computeType = computeType;
         _model = model;
         _device = device;
         _count = count;
@@ -74,11 +76,11 @@ internal sealed class SequenceDenoiser : IDisposable
 
         _carried?.Dispose();
         _carried = stageOne.narrow(0, outputs, 2).clone().DetachFromDisposeScope();
-        return denoised.clamp(0.0, 1.0).narrow(2, 0, _height).narrow(3, 0, _width);
+        return denoised.clamp(0.0, 1.0).narrow(2, 0, _height).narrow(3, 0, _width).to(ScalarType.Float32);
     }
 
     private Tensor NoiseMap(int batch) =>
-        full([batch, 1, _height + _padBottom, _width + _padRight], _sigma, ScalarType.Float32, _device);
+        full([batch, 1, _height + _padBottom, _width + _padRight], _sigma, _computeType, _device);
 
     private Tensor Noisy(int index)
     {
@@ -86,7 +88,7 @@ internal sealed class SequenceDenoiser : IDisposable
         {
             using var scope = NewDisposeScope();
             var count = Math.Min(_framesPerDraw, _count - _drawnUpTo);
-            var block = _noisyFrames(_drawnUpTo, count);
+            var block = _noisyFrames(_drawnUpTo, count).to(_computeType);
             if (_padBottom > 0 || _padRight > 0)
                 block = F.pad(block, [0, _padRight, 0, _padBottom], PaddingModes.Reflect);
             for (var i = 0; i < count; i++)

@@ -6,8 +6,7 @@ namespace VideoLoopback.Video.Tests.FastDvdNet;
 
 /// <summary>
 /// FastDVDNet against the reference (the extension's unchanged FastDVDNet code, torch 1.13 CPU), using the
-/// stored noise as given. Tolerances: network outputs 1e-4 abs (float32 convolutions summed in another
-/// order differ by ~1e-6); uint8 frames +-1, because a denoised value within ~1e-6 of a k/255 boundary can
+/// stored noise as given. Tolerances: network outputs 1e-4 abs (computed in float64 on the CPU: about 4e-7); uint8 frames +-1, because a denoised value within ~1e-6 of a k/255 boundary can
 /// truncate to the neighbouring byte, and that byte then moves the blend by at most 1.
 /// </summary>
 [Trait("Category", "Golden")]
@@ -101,22 +100,6 @@ public sealed class FastDvdNetGoldenTests
         // alpha 1 returns the truncated denoised frames themselves: the extension's intermediate PNGs.
         using var denoised = post.Apply(input, c.NoiseSigma255, 1.0, stored);
         AssertBytesClose(c, $"denoised_uint8 (batch {batchFrames})", c.Frames("denoised_uint8"), denoised);
-    }
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void SeededNoiseReproducesTheReferenceDraw(string name)
-    {
-        // The reference drew torch.empty_like(seq).normal_(0, sigma) after torch.manual_seed(seed), in one call;
-        // ours is drawn in blocks of frames. Same generator, same values.
-        var c = new FastDvdNetGoldenCase(name);
-        var expected = c.Tensor("noise");
-        var (n, h, w) = ((int)expected.shape[0], expected.shape[2], expected.shape[3]);
-        var source = FastDvdNetNoise.Gaussian(c.NoiseSigma, 3, h, w, CPU, new Generator((ulong)c.NoiseSeed));
-        var perDraw = FastDvdNetNoise.FramesPerDraw(3 * h * w, 1);
-        var blocks = new List<Tensor>();
-        for (var start = 0; start < n; start += perDraw) blocks.Add(source(start, Math.Min(perDraw, n - start)));
-        AssertClose(c, "noise", expected, cat(blocks, 0), 0);
     }
 
     private static void AssertClose(FastDvdNetGoldenCase c, string what, Tensor expected, Tensor actual, double tolerance)
