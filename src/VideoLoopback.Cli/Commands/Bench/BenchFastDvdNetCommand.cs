@@ -48,7 +48,7 @@ public sealed class BenchFastDvdNetCommand : Command<BenchFastDvdNetCommand.Sett
 
         AnsiConsole.MarkupLine($"FastDVDNet post-process, {settings.Size}x{settings.Size} RGB, device {device}, threads {torch.get_num_threads()}, " +
                                $"{(settings.Weights is null ? "random weights" : Markup.Escape(settings.Weights))}");
-        var table = new Table().AddColumns("frames", "total s", "ms/frame", "frame stores MiB", "peak working MiB (RSS above stores)");
+        AnsiConsole.MarkupLine("frames | total s | ms/frame | frame stores MiB | peak working MiB (RSS above the stores)");
         foreach (var count in counts)
         {
             using var scope = NewDisposeScope();
@@ -62,11 +62,10 @@ public sealed class BenchFastDvdNetCommand : Command<BenchFastDvdNetCommand.Sett
             var seconds = clock.Elapsed.TotalSeconds;
             var stores = 2.0 * frames.NumberOfElements;  // input + output uint8 frames
             var working = PeakResidentBytes() - before - frames.NumberOfElements; // output store is allocated inside Apply
-            table.AddRow(count.ToString(), seconds.ToString("F1"), (1000 * seconds / count).ToString("F0"),
-                (stores / (1 << 20)).ToString("F0"), (working / (double)(1 << 20)).ToString("F0"));
+            // One line per run, printed as soon as it finishes: long runs show progress.
+            AnsiConsole.MarkupLine($"{count} | {seconds:F1} | {1000 * seconds / count:F0} | {stores / (1 << 20):F0} | {working / (double)(1 << 20):F0}");
             output.Dispose();
         }
-        AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("Peak working memory is measured on the CPU backend (VmHWM reset before each run).");
         return 0;
     }
