@@ -15,6 +15,8 @@ app.Configure(config =>
             .WithDescription("Time and peak RSS of loading a ~2 GB fp16 safetensors file next to a plain sequential read.");
         bench.AddCommand<BenchTextCommand>("text")
             .WithDescription("CLIP tokenizer, full-size CLIP-L text encoder (random weights) and prompt conditioner.");
+        bench.AddCommand<BenchUnetCommand>("unet")
+            .WithDescription("Full-size SD1.5 UNet forward GFLOP/s against an fp32 matmul, VAE decoder time, peak memory.");
         bench.AddCommand<BenchImagingCommand>("imaging")
             .WithDescription("Throughput of the PIL-exact image operations (filters, blends, resize, PNG I/O).");
         bench.AddCommand<BenchSchedulesCommand>("schedules")

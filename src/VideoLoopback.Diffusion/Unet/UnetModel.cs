@@ -1,0 +1,139 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VideoLoopback.Diffusion.Nn;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Diffusion.Unet;
+
+/// <summary>
+/// The LDM UNetModel of SD1.x: predicts the noise eps of a latent at a timestep, conditioned on a text context.
+/// Parameter names equal the checkpoint's <c>model.diffusion_model.*</c> keys, so loading is a name-for-name copy.
+/// </summary>
+public sealed class UnetModel : nn.Module
+{
+    private readonly Linear _timeIn, _timeOut;
+    private readonly UnetBlock[] _input, _output;
+    private readonly UnetBlock _middle;
+    private readonly GroupNorm32 _outNorm;
+    private readonly Conv2d _outConv;
+
+    public UnetModel(UnetConfig config, ModuleDevice on) : base(nameof(UnetModel))
+    {
+        Config = config;
+        On = on;
+        long mc = config.ModelChannels, embDim = config.TimeEmbedDim;
+        _timeIn = Layers.Linear(config.TimeEmbedInput, embDim, on);
+        _timeOut = Layers.Linear(embDim, embDim, on);
+
+        SpatialTransformer Transformer(long width) => new(width, config.HeadsFor(width), config.TransformerDepth,
+            config.ContextDim, config.UseLinearProjection, on);
+
+        var input = new List<UnetBlock> { new(Layers.Conv(config.InChannels, mc, 3, on, padding: 1)) };
+        var skipWidths = new Stack<long>();
+        skipWidths.Push(mc);
+        long ch = mc;
+        int levels = config.ChannelMult.Count;
+        for (int level = 0; level < levels; level++)
+        {
+            long width = mc * config.ChannelMult[level];
+            for (int i = 0; i < config.NumResBlocks; i++)
+            {
+                var res = new ResBlock(ch, width, embDim, on);
+                ch = width;
+                input.Add(config.AttentionLevels[level] ? new UnetBlock(res, Transformer(ch)) : new UnetBlock(res));
+                skipWidths.Push(ch);
+            }
+            if (level != levels - 1)
+            {
+                input.Add(new UnetBlock(new Downsample(ch, on)));
+                skipWidths.Push(ch);
+            }
+        }
+
+        _middle = config.MiddleAttention
+            ? new UnetBlock(new ResBlock(ch, ch, embDim, on), Transformer(ch), new ResBlock(ch, ch, embDim, on))
+            : new UnetBlock(new ResBlock(ch, ch, embDim, on), new ResBlock(ch, ch, embDim, on));
+
+        var output = new List<UnetBlock>();
+        for (int level = levels - 1; level >= 0; level--)
+        {
+            long width = mc * config.ChannelMult[level];
+            for (int i = 0; i <= config.NumResBlocks; i++)
+            {
+                var layers = new List<nn.Module> { new ResBlock(ch + skipWidths.Pop(), width, embDim, on) };
+                ch = width;
+                if (config.AttentionLevels[level]) layers.Add(Transformer(ch));
+                if (level != 0 && i == config.NumResBlocks) layers.Add(new Upsample(ch, on));
+                output.Add(new UnetBlock(layers.ToArray()));
+            }
+        }
+        _input = input.ToArray();
+        _output = output.ToArray();
+        _outNorm = new GroupNorm32(ch, on, fusedSilu: true);
+        _outConv = Layers.Conv(ch, config.OutChannels, 3, on, padding: 1);
+
+        register_module("time_embed", new Slots(("0", _timeIn), ("2", _timeOut)));
+        register_module("input_blocks", new Slots(_input.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
+        register_module("middle_block", _middle);
+        register_module("output_blocks", new Slots(_output.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
+        register_module("out", new Slots(("0", _outNorm), ("2", _outConv)));
+        eval();
+    }
+
+    public UnetConfig Config { get; }
+    public ModuleDevice On { get; }
+
+    /// <summary>
+    /// x [B,in_channels,h,w] (any h, w: odd sizes are handled like WebUI), timesteps [B], context [B,T,context_dim]
+    /// -> eps [B,out_channels,h,w] in x's dtype. Inputs are moved to the network's device and dtype.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context)
+    {
+        if (x.ndim != 4 || x.shape[1] != Config.InChannels)
+            throw new ArgumentException($"UNet input must be [B,{Config.InChannels},h,w], got [{string.Join(",", x.shape)}]", nameof(x));
+        if (context.ndim != 3 || context.shape[2] != Config.ContextDim || context.shape[0] != x.shape[0])
+            throw new ArgumentException($"UNet context must be [{x.shape[0]},T,{Config.ContextDim}], got [{string.Join(",", context.shape)}]", nameof(context));
+        if (timesteps.numel() != x.shape[0])
+            throw new ArgumentException($"UNet needs one timestep per batch item ({x.shape[0]}), got {timesteps.numel()}", nameof(timesteps));
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var dtype = On.DType;
+        var device = On.Device;
+        var t = TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).to(device), Config.TimeEmbedInput).to(dtype);
+        var emb = _timeOut.call(nn.functional.silu(_timeIn.call(t)));
+        var ctx = context.to(dtype, device);
+
+        var h = x.to(dtype, device);
+        var skips = new Stack<Tensor>();
+        foreach (var block in _input)
+        {
+            h = block.Forward(h, emb, ctx);
+            skips.Push(h);
+        }
+        h = _middle.Forward(h, emb, ctx);
+        foreach (var block in _output)
+        {
+            var skip = skips.Pop();
+            var joined = ConcatSkip(h, skip);
+            h.Dispose();
+            skip.Dispose();
+            h = block.Forward(joined, emb, ctx);
+            joined.Dispose();
+        }
+        var eps = _outConv.call(_outNorm.call(h)).to(x.dtype);
+        return eps.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// [B,C1,h,w] ++ [B,C2,H,W] -> [B,C1+C2,H,W]. When an odd size was rounded up by the downsampling convs the upsampled
+    /// tensor is larger than its skip; like WebUI's patched torch.cat it is nearest-resized to the skip's H x W first.
+    /// </summary>
+    private static Tensor ConcatSkip(Tensor upsampled, Tensor skip)
+    {
+        if (upsampled.shape[2] == skip.shape[2] && upsampled.shape[3] == skip.shape[3])
+            return cat([upsampled, skip], 1);
+        using var resized = nn.functional.interpolate(upsampled, size: [skip.shape[2], skip.shape[3]], mode: InterpolationMode.Nearest);
+        return cat([resized, skip], 1);
+    }
+}
