@@ -21,6 +21,10 @@ app.Configure(config =>
             .WithDescription("Throughput of the PIL-exact image operations (filters, blends, resize, PNG I/O).");
         bench.AddCommand<BenchSchedulesCommand>("schedules")
             .WithDescription("Per-frame cost of evaluating the twelve schedules.");
+        bench.AddCommand<BenchLoraCommand>("lora")
+            .WithDescription("Merge and exact un-merge of a rank-32 LoRA over the full-size SD1.5 UNet and text encoder (random weights).");
+        bench.AddCommand<BenchControlNetCommand>("controlnet")
+            .WithDescription("Full-size SD1.5 UNet forward at 256x256 with 0, 1 and 2 ControlNets (random weights).");
     });
 });
 return app.Run(args);

@@ -24,39 +24,49 @@ public sealed class LoraNetwork : IDisposable
     public static LoraNetwork Load(string path, Device? device = null)
     {
         using var file = SafetensorsFile.Open(path);
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var entry in file.Entries)
+        var tensors = file.LoadAll(dtype: ScalarType.Float32, device: device);
+        try
         {
-            string? module = entry.Name.EndsWith(DownSuffix, StringComparison.Ordinal) ? entry.Name[..^DownSuffix.Length]
-                : entry.Name.EndsWith(UpSuffix, StringComparison.Ordinal) ? entry.Name[..^UpSuffix.Length]
-                : entry.Name.EndsWith(AlphaSuffix, StringComparison.Ordinal) ? entry.Name[..^AlphaSuffix.Length]
+            return FromTensors(path, tensors);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Builds a network from kohya-keyed tensors (copied to float32); <paramref name="source"/> names it in messages and gives
+    /// <see cref="Name"/>.
+    /// </summary>
+    public static LoraNetwork FromTensors(string source, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var key in tensors.Keys)
+        {
+            string? module = key.EndsWith(DownSuffix, StringComparison.Ordinal) ? key[..^DownSuffix.Length]
+                : key.EndsWith(UpSuffix, StringComparison.Ordinal) ? key[..^UpSuffix.Length]
+                : key.EndsWith(AlphaSuffix, StringComparison.Ordinal) ? key[..^AlphaSuffix.Length]
                 : null;
             if (module is null)
-                throw new InvalidDataException($"{path}: key '{entry.Name}' is not a kohya LoRA key (expected <module>{DownSuffix}, <module>{UpSuffix} or <module>{AlphaSuffix}); only LoRA/LoCon files are supported");
+                throw new InvalidDataException($"{source}: key '{key}' is not a kohya LoRA key (expected <module>{DownSuffix}, <module>{UpSuffix} or <module>{AlphaSuffix}); only LoRA/LoCon files are supported");
             names.Add(module);
         }
-        if (names.Count == 0) throw new InvalidDataException($"{path}: no LoRA modules found");
+        if (names.Count == 0) throw new InvalidDataException($"{source}: no LoRA modules found");
 
         var modules = new List<LoraModule>();
         foreach (var name in names)
         {
-            if (!file.Contains(name + DownSuffix) || !file.Contains(name + UpSuffix))
-                throw new InvalidDataException($"{path}: module '{name}' needs both '{name}{DownSuffix}' and '{name}{UpSuffix}'");
-            var down = file.Load(name + DownSuffix, ScalarType.Float32, device);
-            var up = file.Load(name + UpSuffix, ScalarType.Float32, device);
-            double? alpha = null;
-            if (file.Contains(name + AlphaSuffix))
-            {
-                using var a = file.Load(name + AlphaSuffix, ScalarType.Float64);
-                alpha = a.reshape(-1)[0].item<double>();
-            }
-            bool shapesAgree = down.ndim == up.ndim && (down.ndim == 2 || down.ndim == 4) && up.shape[1] == down.shape[0]
-                && (up.ndim == 2 || (up.shape[2] == 1 && up.shape[3] == 1));
+            if (!tensors.TryGetValue(name + DownSuffix, out var downValue) || !tensors.TryGetValue(name + UpSuffix, out var upValue))
+                throw new InvalidDataException($"{source}: module '{name}' needs both '{name}{DownSuffix}' and '{name}{UpSuffix}'");
+            double? alpha = tensors.TryGetValue(name + AlphaSuffix, out var a) ? a.to(ScalarType.Float64).reshape(-1)[0].item<double>() : null;
+            bool shapesAgree = downValue.ndim == upValue.ndim && (downValue.ndim == 2 || downValue.ndim == 4) && upValue.shape[1] == downValue.shape[0]
+                && (upValue.ndim == 2 || (upValue.shape[2] == 1 && upValue.shape[3] == 1));
             if (!shapesAgree)
-                throw new InvalidDataException($"{path}: module '{name}': lora_up [{string.Join(",", up.shape)}] and lora_down [{string.Join(",", down.shape)}] do not form a LoRA pair");
-            modules.Add(new LoraModule(name, down, up, alpha));
+                throw new InvalidDataException($"{source}: module '{name}': lora_up [{string.Join(",", upValue.shape)}] and lora_down [{string.Join(",", downValue.shape)}] do not form a LoRA pair");
+            modules.Add(new LoraModule(name, downValue.to(ScalarType.Float32, copy: true), upValue.to(ScalarType.Float32, copy: true), alpha));
         }
-        return new LoraNetwork(path, modules);
+        return new LoraNetwork(source, modules);
     }
 
     public void Dispose()
