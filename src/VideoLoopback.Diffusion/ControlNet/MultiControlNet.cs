@@ -22,7 +22,7 @@ public static class MultiControlNet
         {
             if (samplerStep is int step && !GuidanceWindow.IsActive(step, samplingSteps, unit.GuidanceStart, unit.GuidanceEnd)) continue;
             using var scope = NewDisposeScope();
-            var hint = unit.Hint.shape[0] == 1 && x.shape[0] > 1 ? unit.Hint.expand(x.shape[0], -1, -1, -1) : unit.Hint;
+            var hint = unit.Hint.shape[0] == 1 && x.shape[0] > 1 ? unit.Hint.expand(x.shape[0], -1, -1, -1).contiguous() : unit.Hint;
             var control = unit.Model.Forward(x, timesteps, context, hint);
             var scales = ControlScales.For(unit.Mode, unit.Weight, control.Length);
             Tensor? mark = null;
