@@ -27,6 +27,10 @@ app.Configure(config =>
             .WithDescription("Orchestration alone: 64 frames 256x256, loop_n 2, temporal window 3, batch blend 2, fake generator.");
         bench.AddCommand<BenchFastDvdNetCommand>("fastdvdnet")
             .WithDescription("FastDVDNet post-process: time per frame and peak working memory for several frame counts.");
+        bench.AddCommand<BenchLoraCommand>("lora")
+            .WithDescription("Merge and exact un-merge of a rank-32 LoRA over the full-size SD1.5 UNet and text encoder (random weights).");
+        bench.AddCommand<BenchControlNetCommand>("controlnet")
+            .WithDescription("Full-size SD1.5 UNet forward at 256x256 with 0, 1 and 2 ControlNets (random weights).");
         bench.AddCommand<BenchSamplingCommand>("sampling")
             .WithDescription("Samplers over a synthetic denoiser and the noise sources, with live-tensor counts.");
     });

@@ -86,9 +86,13 @@ public sealed class UnetModel : nn.Module
     /// <summary>
     /// x [B,in_channels,h,w] (any h, w: odd sizes are handled like WebUI), timesteps [B], context [B,T,context_dim]
     /// -> eps [B,out_channels,h,w] in x's dtype. Inputs are moved to the network's device and dtype.
+    /// <paramref name="control"/>: optional ControlNet residuals, one per input block plus the middle block's last
+    /// (ControlledUnetModel): the last is added after the middle block, the others to the skips as the decoder takes them.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context)
+    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? control = null)
     {
+        if (control is not null && control.Count != _input.Length + 1)
+            throw new ArgumentException($"UNet control needs {_input.Length + 1} residuals, got {control.Count}", nameof(control));
         if (x.ndim != 4 || x.shape[1] != Config.InChannels)
             throw new ArgumentException($"UNet input must be [B,{Config.InChannels},h,w], got [{string.Join(",", x.shape)}]", nameof(x));
         if (context.ndim != 3 || context.shape[2] != Config.ContextDim || context.shape[0] != x.shape[0])
@@ -112,9 +116,11 @@ public sealed class UnetModel : nn.Module
             skips.Push(h);
         }
         h = _middle.Forward(h, emb, ctx);
+        if (control is not null) h = h + control[^1].to(dtype, device);
         foreach (var block in _output)
         {
             var skip = skips.Pop();
+            if (control is not null) skip = skip + control[skips.Count].to(dtype, device);
             var joined = ConcatSkip(h, skip);
             h.Dispose();
             skip.Dispose();

@@ -1,0 +1,181 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.Nn;
+using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Diffusion.Unet;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Diffusion.ControlNet;
+
+/// <summary>
+/// The ControlNet of lllyasviel/ControlNet (cldm.py): a copy of the UNet's encoder and middle block, a hint encoder that
+/// brings the control image [B,3,8h,8w] down to the latent size, and 1x1 "zero convs" producing 13 residuals for the UNet's
+/// skips and middle block. Parameter names equal the release file's keys without <c>control_model.</c>.
+/// </summary>
+public sealed class ControlNetModel : nn.Module
+{
+    /// <summary>The hint encoder's conv widths (3 -> ... -> 256 -> model_channels) and which ones halve the size.</summary>
+    private static readonly (long Out, long Stride)[] HintConvs = [(16, 1), (16, 1), (32, 2), (32, 1), (96, 2), (96, 1), (256, 2)];
+
+    public const string ReleasePrefix = "control_model.";
+
+    private readonly Linear _timeIn, _timeOut;
+    private readonly Conv2d[] _hint;
+    private readonly UnetBlock[] _input;
+    private readonly Conv2d[] _zeroConvs;
+    private readonly UnetBlock _middle;
+    private readonly Conv2d _middleOut;
+
+    public ControlNetModel(UnetConfig config, ModuleDevice on) : base(nameof(ControlNetModel))
+    {
+        Config = config;
+        On = on;
+        long mc = config.ModelChannels, embDim = config.TimeEmbedDim;
+        _timeIn = Layers.Linear(config.TimeEmbedInput, embDim, on);
+        _timeOut = Layers.Linear(embDim, embDim, on);
+
+        var hint = new List<Conv2d>();
+        long hintChannels = 3;
+        foreach (var (width, stride) in HintConvs)
+        {
+            hint.Add(Layers.Conv(hintChannels, width, 3, on, stride: stride, padding: 1));
+            hintChannels = width;
+        }
+        hint.Add(Layers.Conv(hintChannels, mc, 3, on, padding: 1));
+        _hint = hint.ToArray();
+
+        SpatialTransformer Transformer(long width) => new(width, config.HeadsFor(width), config.TransformerDepth,
+            config.ContextDim, config.UseLinearProjection, on);
+        var input = new List<UnetBlock> { new(Layers.Conv(config.InChannels, mc, 3, on, padding: 1)) };
+        var zero = new List<Conv2d> { Layers.Conv(mc, mc, 1, on) };
+        long ch = mc;
+        int levels = config.ChannelMult.Count;
+        for (int level = 0; level < levels; level++)
+        {
+            long width = mc * config.ChannelMult[level];
+            for (int i = 0; i < config.NumResBlocks; i++)
+            {
+                var res = new ResBlock(ch, width, embDim, on);
+                ch = width;
+                input.Add(config.AttentionLevels[level] ? new UnetBlock(res, Transformer(ch)) : new UnetBlock(res));
+                zero.Add(Layers.Conv(ch, ch, 1, on));
+            }
+            if (level != levels - 1)
+            {
+                input.Add(new UnetBlock(new Downsample(ch, on)));
+                zero.Add(Layers.Conv(ch, ch, 1, on));
+            }
+        }
+        _input = input.ToArray();
+        _zeroConvs = zero.ToArray();
+        _middle = config.MiddleAttention
+            ? new UnetBlock(new ResBlock(ch, ch, embDim, on), Transformer(ch), new ResBlock(ch, ch, embDim, on))
+            : new UnetBlock(new ResBlock(ch, ch, embDim, on), new ResBlock(ch, ch, embDim, on));
+        _middleOut = Layers.Conv(ch, ch, 1, on);
+
+        register_module("time_embed", new Slots(("0", _timeIn), ("2", _timeOut)));
+        register_module("input_hint_block", new Slots(_hint.Select((c, i) => ((2 * i).ToString(), (nn.Module)c)).ToArray()));
+        register_module("input_blocks", new Slots(_input.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
+        register_module("zero_convs", new Slots(_zeroConvs.Select((c, i) => (i.ToString(), (nn.Module)new Slots(("0", c)))).ToArray()));
+        register_module("middle_block", _middle);
+        register_module("middle_block_out", new Slots(("0", _middleOut)));
+        eval();
+    }
+
+    public UnetConfig Config { get; }
+    public ModuleDevice On { get; }
+
+    /// <summary>The number of residuals: one per input block plus the middle block's.</summary>
+    public int ResidualCount => _zeroConvs.Length + 1;
+
+    /// <summary>
+    /// x [B,4,h,w], timesteps [B], context [B,T,C], hint [B or 1,3,8h,8w] in [0,1] -> the 13 unscaled residuals in the order the
+    /// UNet consumes them from the end (index 0 = after input block 0, last = middle block), in the network's dtype on its device.
+    /// </summary>
+    public Tensor[] Forward(Tensor x, Tensor timesteps, Tensor context, Tensor hint)
+    {
+        if (hint.ndim != 4 || hint.shape[1] != 3 || hint.shape[2] != x.shape[2] * 8 || hint.shape[3] != x.shape[3] * 8)
+            throw new ArgumentException($"control image must be [B,3,{x.shape[2] * 8},{x.shape[3] * 8}] for a latent of [{string.Join(",", x.shape)}], got [{string.Join(",", hint.shape)}]", nameof(hint));
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var dtype = On.DType;
+        var device = On.Device;
+        var t = TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).to(device), Config.TimeEmbedInput).to(dtype);
+        var emb = _timeOut.call(nn.functional.silu(_timeIn.call(t)));
+        var ctx = context.to(dtype, device);
+
+        var guided = hint.to(dtype, device);
+        for (int i = 0; i < _hint.Length; i++)
+        {
+            guided = _hint[i].call(guided);
+            if (i < _hint.Length - 1) guided = nn.functional.silu(guided);
+        }
+
+        var outs = new Tensor[ResidualCount];
+        var h = x.to(dtype, device);
+        for (int i = 0; i < _input.Length; i++)
+        {
+            h = _input[i].Forward(h, emb, ctx);
+            if (i == 0) h = h + guided;
+            outs[i] = _zeroConvs[i].call(h);
+        }
+        h = _middle.Forward(h, emb, ctx);
+        outs[^1] = _middleOut.call(h);
+        foreach (var o in outs) o.MoveToOuterDisposeScope();
+        return outs;
+    }
+
+    /// <summary>
+    /// Loads a ControlNet from the 1.1 release layout (<c>control_model.*</c>), the 1.0 layout (the same keys next to a whole SD
+    /// checkpoint) or the prefix-less layout. A file of another family, a diffusers-layout ControlNet, or one whose block
+    /// structure differs from <paramref name="unet"/> (another model family or size) is refused naming the file.
+    /// </summary>
+    public static ControlNetModel Load(SafetensorsFile file, UnetConfig unet, ModuleDevice on)
+    {
+        var info = CheckpointInspector.Inspect(file);
+        if (info.Family != CheckpointFamily.ControlNet)
+            throw new InvalidDataException($"{file.FilePath}: not a ControlNet (detected: {info.Description})");
+        info.EnsureSupported();
+        string prefix = info.ControlNetLayout == ControlNetLayout.PrefixLess ? "" : ReleasePrefix;
+        var shapes = file.Entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Name[prefix.Length..], e => e.Shape.ToArray());
+        var config = DetectConfig(shapes, file.FilePath, unet);
+        var model = new ControlNetModel(config, on);
+        try
+        {
+            StateDictBinding.Load(model, file, prefix, "ControlNet");
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
+    }
+
+    public static ControlNetModel Load(string path, UnetConfig unet, ModuleDevice on)
+    {
+        using var file = SafetensorsFile.Open(path);
+        return Load(file, unet, on);
+    }
+
+    /// <summary>The encoder structure of the ControlNet's keys, which must equal the UNet's encoder it is meant for.</summary>
+    private static UnetConfig DetectConfig(Dictionary<string, long[]> shapes, string source, UnetConfig unet)
+    {
+        // The detector reads the output channels from "out.2"; a ControlNet has no output half, so give it the UNet's.
+        if (!shapes.TryGetValue("input_blocks.0.0.weight", out var inConv))
+            throw new InvalidDataException($"{source}: ControlNet key 'input_blocks.0.0.weight' is missing");
+        var withOut = new Dictionary<string, long[]>(shapes) { ["out.2.weight"] = [unet.OutChannels, inConv[0], 3, 3] };
+        var config = UnetConfigDetector.Detect(withOut, source, unet.NumHeads) with { HeadChannels = unet.HeadChannels };
+        bool same = config.InChannels == unet.InChannels && config.ModelChannels == unet.ModelChannels
+            && config.ChannelMult.SequenceEqual(unet.ChannelMult) && config.NumResBlocks == unet.NumResBlocks
+            && config.AttentionLevels.SequenceEqual(unet.AttentionLevels) && config.ContextDim == unet.ContextDim
+            && config.TransformerDepth == unet.TransformerDepth && config.UseLinearProjection == unet.UseLinearProjection;
+        if (!same)
+            throw new InvalidDataException($"{source}: ControlNet for another model family or size (model_channels {config.ModelChannels}, " +
+                $"channel_mult [{string.Join(",", config.ChannelMult)}], context_dim {config.ContextDim}); the UNet has model_channels " +
+                $"{unet.ModelChannels}, channel_mult [{string.Join(",", unet.ChannelMult)}], context_dim {unet.ContextDim}");
+        return config;
+    }
+}

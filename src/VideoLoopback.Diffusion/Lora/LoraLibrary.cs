@@ -1,0 +1,56 @@
+using VideoLoopback.Diffusion.Text;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Diffusion.Lora;
+
+/// <summary>
+/// Resolves "&lt;lora:name:...&gt;" tags to LoRA files in a folder (searched recursively, <c>name.safetensors</c>, name compared
+/// case-insensitively like WebUI's lookup) and keeps each loaded file for reuse. An unknown name is reported through
+/// <paramref name="warn"/> and skipped, as WebUI does ("Networks not found").
+/// </summary>
+public sealed class LoraLibrary(string folder, Action<string> warn, Device? device = null) : IDisposable
+{
+    private readonly Dictionary<string, LoraNetwork> _loaded = new(StringComparer.OrdinalIgnoreCase);
+
+    public string Folder { get; } = folder;
+
+    /// <summary>Strips the tags from <paramref name="prompt"/> and returns the text the encoder sees plus the LoRA set.</summary>
+    public (string Prompt, IReadOnlyList<LoraActivation> Set) FromPrompt(string prompt)
+    {
+        var (text, tags) = ExtraNetworkTag.Extract(prompt);
+        return (text, Resolve(LoraTag.From(tags)));
+    }
+
+    /// <summary>The activations for <paramref name="tags"/>, in order; unknown names are warned about and left out.</summary>
+    public IReadOnlyList<LoraActivation> Resolve(IEnumerable<LoraTag> tags)
+    {
+        var set = new List<LoraActivation>();
+        var missing = new List<string>();
+        foreach (var tag in tags)
+        {
+            var network = Find(tag.Name);
+            if (network is null) { missing.Add(tag.Name); continue; }
+            set.Add(new LoraActivation(network, tag.TextEncoderMultiplier, tag.UnetMultiplier, tag.DynamicDimension));
+        }
+        if (missing.Count > 0) warn($"Networks not found in '{Folder}': {string.Join(", ", missing)}");
+        return set;
+    }
+
+    private LoraNetwork? Find(string name)
+    {
+        if (_loaded.TryGetValue(name, out var network)) return network;
+        if (!Directory.Exists(Folder)) return null;
+        var path = Directory.EnumerateFiles(Folder, "*.safetensors", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .FirstOrDefault(p => string.Equals(Path.GetFileNameWithoutExtension(p), name, StringComparison.OrdinalIgnoreCase));
+        if (path is null) return null;
+        network = LoraNetwork.Load(path, device);
+        _loaded[name] = network;
+        return network;
+    }
+
+    public void Dispose()
+    {
+        foreach (var network in _loaded.Values) network.Dispose();
+        _loaded.Clear();
+    }
+}
