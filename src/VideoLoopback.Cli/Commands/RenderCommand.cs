@@ -64,6 +64,8 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         [CommandOption("--video-post-process-method <METHOD>")] public string? VideoPostProcessMethod { get; init; }
         [CommandOption("--video-post-process-alpha <A>")] public double? VideoPostProcessAlpha { get; init; }
         [CommandOption("--fastdvdnet-noise-sigma <S>")] public double? FastdvdnetNoiseSigma { get; init; }
+        [CommandOption("--fastdvdnet-weights <PATH>")][Description("FastDVDNet weights, .pth or .safetensors (default weights/fastdvdnet/model.pth or model.safetensors).")]
+        public string? FastdvdnetWeights { get; init; }
 
         [CommandOption("--prompt <TEXT>")] public string? Prompt { get; init; }
         [CommandOption("--negative-prompt <TEXT>")] public string? NegativePrompt { get; init; }
@@ -209,6 +211,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
                 throw new JobException($"--resume: '{settingsFile}' not found (expected the folder <output>/<timestamp> of a render)");
             var resumed = JobFile.Read(settingsFile) with { OutputDir = Path.GetDirectoryName(runDir)! };
             if (s.GeneratorBatch is { } gb) resumed = resumed with { GeneratorBatch = gb };
+            if (s.FastdvdnetWeights is { } weights) resumed = resumed with { FastdvdnetWeights = weights };
             return (resumed, timestamp);
         }
         var job = s.Job is null ? new JobSpec() : JobFile.Read(s.Job);
@@ -264,6 +267,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             ClipSkip = s.ClipSkip ?? job.ClipSkip,
             Model = s.Model ?? job.Model,
             GeneratorBatch = s.GeneratorBatch ?? job.GeneratorBatch,
+            FastdvdnetWeights = s.FastdvdnetWeights ?? job.FastdvdnetWeights,
         };
         return (job, null);
     }

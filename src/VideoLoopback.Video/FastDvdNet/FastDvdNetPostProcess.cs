@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -88,7 +89,7 @@ public sealed class FastDvdNetPostProcess : IDisposable
             // (denoised * 255).clip(0, 255).astype(uint8): truncation, not rounding.
             var denoisedBytes = (denoised * 255f).clamp_(0, 255).to(ScalarType.Byte);
             var original = rgb.narrow(0, start, denoised.shape[0]);
-            output.narrow(0, start, denoised.shape[0]).narrow(1, 0, 3).copy_(FrameBlend.Blend(original, denoisedBytes, alpha));
+            output.narrow(0, start, denoised.shape[0]).narrow(1, 0, 3).copy_(ImageBlend.Blend(original, denoisedBytes, alpha));
         });
         return output;
     }

@@ -8,7 +8,7 @@ namespace VideoLoopback.Video.Loopback;
 /// <summary>
 /// The job file format, which is the settings JSON the original extension writes beside its frames
 /// (<c>&lt;output&gt;/&lt;timestamp&gt;/&lt;timestamp&gt;.json</c>): the same keys, read as-is, plus the optional
-/// <c>model</c> and <c>generator_batch</c>. Writing produces the original's layout (Python's <c>json.dump(indent=4)</c>).
+/// <c>model</c>, <c>generator_batch</c> and <c>fastdvdnet_weights</c>. Writing produces the original's layout (Python's <c>json.dump(indent=4)</c>).
 /// </summary>
 public static class JobFile
 {
@@ -109,6 +109,7 @@ public static class JobFile
             "clip_skip" => job with { ClipSkip = I() },
             "model" => job with { Model = v.ValueKind == JsonValueKind.Null ? null : S() },
             "generator_batch" => job with { GeneratorBatch = I() },
+            "fastdvdnet_weights" => job with { FastdvdnetWeights = v.ValueKind == JsonValueKind.Null ? null : S() },
             _ => throw new JobException($"{where}: unknown key '{key}' (expected the original's parameter names, e.g. loop_n, superimpose_alpha)"),
         };
     }
@@ -146,6 +147,8 @@ public static class JobFile
             ("batch_size", (long)start.BatchSize), ("n_iter", (long)start.BatchCount), ("steps", (long)start.Steps),
             ("resize_mode", (long)start.ResizeMode), ("clip_skip", (long)start.ClipSkip), ("model_name", modelName), ("model_hash", modelHash),
         };
+        // Not an original key: written only when set, so --resume finds the same weights.
+        if (job.FastdvdnetWeights is not null) fields.Add(("fastdvdnet_weights", Path.GetFullPath(job.FastdvdnetWeights)));
         var sb = new StringBuilder("{\n");
         for (int i = 0; i < fields.Count; i++)
         {

@@ -63,6 +63,12 @@ public sealed record JobSpec
     /// <summary>Checkpoint file for the SD generator (not part of the original's settings).</summary>
     public string? Model { get; init; }
 
+    /// <summary>
+    /// FastDVDNet weights (.pth or .safetensors) for video_post_process_method FastDVDNet; null = the default
+    /// locations (weights/fastdvdnet/model.pth or model.safetensors, see weights/README.md). Not part of the original's settings.
+    /// </summary>
+    public string? FastdvdnetWeights { get; init; }
+
     /// <summary>Frames handed to the generator per call; results do not depend on it.</summary>
     public int GeneratorBatch { get; init; } = 8;
 
@@ -85,6 +91,13 @@ public sealed record JobSpec
         ReferenceFramesDir.Split("!!!").Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
 
     public bool UsesDifferenceMask => TemporalSuperimposeMethod == TemporalMethods.WithDifferenceMask;
+}
+
+/// <summary>The original's video_post_process_method values.</summary>
+public static class VideoPostProcessMethods
+{
+    public const string None = "None";
+    public const string FastDvdNet = "FastDVDNet";
 }
 
 public static class TemporalMethods

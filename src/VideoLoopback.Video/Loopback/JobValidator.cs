@@ -1,4 +1,5 @@
 using VideoLoopback.Video.Ffmpeg;
+using VideoLoopback.Video.FastDvdNet;
 using VideoLoopback.Video.Generation;
 
 namespace VideoLoopback.Video.Loopback;
@@ -35,8 +36,19 @@ public static class JobValidator
             throw new JobException($"temporal_superimpose_alpha_list '{job.TemporalSuperimposeAlphaList}' has {alphas.Count} weights, expected an odd number (current frame in the middle)");
         if (job.TemporalSuperimposeMethod is not (TemporalMethods.Simple or TemporalMethods.WithDifferenceMask))
             throw new JobException($"temporal_superimpose_method is '{job.TemporalSuperimposeMethod}', expected '{TemporalMethods.Simple}' or '{TemporalMethods.WithDifferenceMask}'");
-        if (job.VideoPostProcessMethod != "None")
-            throw new JobException($"video_post_process_method '{job.VideoPostProcessMethod}' is not available in this build, expected 'None'");
+        if (job.VideoPostProcessMethod is not (VideoPostProcessMethods.None or VideoPostProcessMethods.FastDvdNet))
+            throw new JobException($"video_post_process_method is '{job.VideoPostProcessMethod}', expected '{VideoPostProcessMethods.None}' or '{VideoPostProcessMethods.FastDvdNet}'");
+        if (job.VideoPostProcessMethod == VideoPostProcessMethods.FastDvdNet)
+        {
+            if (!double.IsFinite(job.FastdvdnetNoiseSigma) || job.FastdvdnetNoiseSigma < 0)
+                throw new JobException($"fastdvdnet_noise_sigma is {job.FastdvdnetNoiseSigma}, expected a number >= 0 (0-255 scale; the network was trained for 5..55)");
+            if (!double.IsFinite(job.VideoPostProcessAlpha))
+                throw new JobException($"video_post_process_alpha is {job.VideoPostProcessAlpha}, expected a number (0 keeps the frame, 1 takes the denoised one)");
+            if (job.Width < 3 || job.Height < 3)
+                throw new JobException($"video_post_process_method FastDVDNet needs frames of at least 3x3 pixels, the job has {job.Width}x{job.Height}");
+            try { FastDvdNetWeights.Validate(job.FastdvdnetWeights); }
+            catch (FastDvdNetWeightsException e) { throw new JobException(e.Message, e); }
+        }
         if (job.UseMask && job.MaskDir.Length > 0 && !Directory.Exists(job.MaskDir) && !File.Exists(job.MaskDir))
             throw new JobException($"mask_dir: '{job.MaskDir}' does not exist (expected a folder of masks named like the frames, or one mask file)");
         if (job.ReferenceFramesDir.Trim().Length > 0 && job.ReferenceDirs().Count == 0)

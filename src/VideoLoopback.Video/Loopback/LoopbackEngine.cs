@@ -1,4 +1,5 @@
 using VideoLoopback.Video.Imaging;
+using VideoLoopback.Video.FastDvdNet;
 using VideoLoopback.Video.Ffmpeg;
 using VideoLoopback.Video.Generation;
 using static TorchSharp.torch;
@@ -9,7 +10,9 @@ namespace VideoLoopback.Video.Loopback;
 /// The video loopback: loop_n loops over all frames, loop-major like the original. Each frame's init image is the
 /// temporal blend of this loop's input frames; the generated images are batch-blended and superimposed on the
 /// frame; the result is the next loop's input. Frames of a loop are independent, so they go to the generator in
-/// batches; the results equal one call per frame.
+/// batches; the results equal one call per frame. With video_post_process_method FastDVDNet, each finished loop is
+/// denoised as a whole and blended onto itself, like the original's post-process that rewrites the loop's folder: the
+/// blended frames are the saved ones, the loop's video and the next loop's input.
 /// </summary>
 public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, IScheduleCompiler schedules, Device device)
 {
@@ -40,6 +43,10 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         var ownedReferences = referenceDirs.Select(d => new FrameStore(FrameSource.LoadReference(d, job, device))).ToList();
         try
         {
+            // Loaded once per render; the frames stay on the device.
+            using var postProcess = job.VideoPostProcessMethod == VideoPostProcessMethods.FastDvdNet
+                ? FastDvdNetPostProcess.Load(job.FastdvdnetWeights, device)
+                : null;
             var references = referenceDirs.Count == 0 ? [inputs] : ownedReferences;
             if (job.UsesDifferenceMask && references.Count == 0)
                 throw new JobException("temporal_superimpose_method: 'with difference mask from reference' needs a reference_frames_directory");
@@ -82,6 +89,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                     var outputs = RenderLoop(loop, current, references, referenceWindows, alphas, sequence, masks, writer, loopDir,
                         skip, options, clock, total, ref rendered, cancellation);
                     if (outputs is null) return Stop(writer, runDir, timestamp, videos, rendered);
+                    if (postProcess is not null) outputs = PostProcess(postProcess, outputs, start.Seed, loop, writer);
                     Replace(ref current, new FrameStore(outputs), inputs);
                     if (job.SaveEveryLoop && options.EncodeVideos)
                         Encode(current, LoopVideo(runDir, timestamp, loop), audio, options, videos);
@@ -102,6 +110,46 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             foreach (var r in ownedReferences) r.Dispose();
         }
     }
+
+    /// <summary>
+    /// FastDVDNet over the loop's frames; the results replace the frames and their files (queued after the unprocessed
+    /// ones, so they land last). The noise comes from a generator seeded by (seed, loop): a loop draws the same noise
+    /// whether the render ran straight through or resumed.
+    /// </summary>
+    private List<SourceFrame> PostProcess(FastDvdNetPostProcess postProcess, List<SourceFrame> frames, long seed, int loop, CheckpointWriter writer)
+    {
+        var channels = frames[0].Pixels.shape[0];
+        if (frames.Any(f => f.Pixels.shape[0] != channels))
+            throw new JobException("video_post_process_method FastDVDNet: the loop's frames mix RGB and RGBA; expected one kind");
+        var processed = new List<SourceFrame>(frames.Count);
+        try
+        {
+            using (var scope = NewDisposeScope())
+            {
+                using var noise = new Generator(LoopNoiseSeed(seed, loop), device);
+                // [N,C,H,W] uint8
+                var result = postProcess.Apply(stack(frames.Select(f => f.Pixels).ToArray()), job.FastdvdnetNoiseSigma, job.VideoPostProcessAlpha, noise);
+                for (int i = 0; i < frames.Count; i++)
+                {
+                    var pixels = result[i].clone();
+                    pixels.DetachFromDisposeScope();
+                    processed.Add(frames[i] with { Pixels = pixels });
+                    writer.Enqueue(frames[i].Path!, pixels);
+                }
+            }
+            DisposeAll(frames);
+            return processed;
+        }
+        catch
+        {
+            DisposeAll(processed);
+            DisposeAll(frames);
+            throw;
+        }
+    }
+
+    /// <summary>The post-process noise seed of a loop: the render's start seed mixed with the 0-based loop index.</summary>
+    public static ulong LoopNoiseSeed(long seed, int loop) => unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)loop + 1);
 
     private static RenderResult Stop(CheckpointWriter writer, string runDir, string timestamp, List<string> videos, long rendered)
     {

@@ -125,6 +125,21 @@ public sealed class RenderEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void FastDvdNetWithoutWeightsFailsBeforeAnythingIsWritten()
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var input = VideoLoopback.Tests.Shared.GoldenData.Path("loopback", "inputs", "seq_rgb");
+        var weights = Path.Combine(_temp.FullName, "no-weights", "model.pth");
+        var (code, log) = CliProcess.RunCli([.. FakeJob(input, output, 1), "--video-post-process-method", "FastDVDNet",
+            "--fastdvdnet-weights", weights]);
+        Assert.Equal(1, code);
+        log = log.ReplaceLineEndings("");  // the console wraps long lines
+        Assert.Contains($"FastDVDNet weights '{weights}' not found", log);
+        Assert.Contains("weights/README.md", log);
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), "a run folder was created for a job that cannot run");
+    }
+
+    [Fact]
     public void EvenAlphaListFails()
     {
         var input = CliProcess.MakeVideo(_temp.FullName, 64, 48, 10, 3, 0.3);
