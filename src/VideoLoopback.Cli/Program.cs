@@ -1,6 +1,10 @@
+using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Cli.Commands;
 using VideoLoopback.Cli.Commands.Bench;
+
+// Redirected output (logs, pipes) gets no 80-column wrapping, so an error stays on one line.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 10_000;
 
 var app = new CommandApp();
 app.Configure(config =>
