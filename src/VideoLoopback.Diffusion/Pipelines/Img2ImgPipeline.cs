@@ -10,8 +10,9 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// VAE decode → clamp((x+1)/2) → uint8 by truncation (WebUI: (255·x).astype(uint8)); with a mask, the
 /// mask blur, masked content, latent masks, inpainting-UNet conditioning and the final composite of the
 /// unmasked pixels. Frames whose runs can share UNet batches (same steps, sampler, schedule, denoising,
-/// CFG, size, clip skip, variation strength and conditioning lengths) are sampled together; every
-/// per-image random draw comes from the image's own seed, so results do not depend on the grouping.
+/// CFG, size, clip skip, variation strength and conditioning lengths) are sampled together when
+/// <see cref="ShareUnetBatches"/> is on; every per-image random draw comes from the image's own seed, so
+/// the grouping changes nothing but float rounding inside the batched CPU kernels.
 /// </summary>
 public sealed class Img2ImgPipeline(StableDiffusionModel model)
 {
@@ -21,6 +22,14 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
     /// </summary>
     public Func<Tensor, int, int, Tensor> MaskResize { get; init; } = DefaultMaskResize;
 
+    /// <summary>
+    /// Sample compatible frames in one UNet batch (faster). Batched matrix kernels round differently from
+    /// single ones, so a batched frame can differ from its one-at-a-time result by a least-significant bit of
+    /// the float result (at most one uint8 level after quantisation); off, every frame runs alone and the
+    /// output is bit-identical however frames are grouped into calls.
+    /// </summary>
+    public bool ShareUnetBatches { get; init; } = true;
+
     /// <summary>Generates every frame: the i-th result is uint8 [BatchSize_i,3,H_i,W_i] on the model's device.</summary>
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Img2ImgFrame> frames)
     {
@@ -29,7 +38,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
 
         var prepared = frames.Select(Prepare).ToList();
         var results = new Tensor[frames.Count];
-        foreach (var group in prepared.GroupBy(p => p.GroupKey))
+        foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
         {
             var members = group.ToList();
             var outputs = RunGroup(members);
