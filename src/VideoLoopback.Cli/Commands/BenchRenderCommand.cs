@@ -1,0 +1,74 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using VideoLoopback.Video.Ffmpeg;
+using VideoLoopback.Video.Generation;
+using VideoLoopback.Video.Loopback;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Cli.Commands;
+
+/// <summary>
+/// <c>videoloopback bench render</c>: the loopback orchestration alone (fake generator): a generated 64-frame 256x256
+/// video, loop_n 2, temporal window 3, batch blend 2; prints frames/s and peak memory.
+/// </summary>
+public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--frames <N>")][Description("Frames of the generated video (default 64).")]
+        public int Frames { get; init; } = 64;
+        [CommandOption("--size <PIXELS>")][Description("Width and height (default 256).")]
+        public int Size { get; init; } = 256;
+        [CommandOption("--threads <N>")][Description("Torch intra-op threads (default: torch's choice).")]
+        public int? Threads { get; init; }
+        [CommandOption("--with-video")][Description("Also encode the loop videos and the final video.")]
+        public bool WithVideo { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("vl-bench-render-");
+        try
+        {
+            var video = Path.Combine(folder.FullName, "input.mkv");
+            FfmpegTool.Run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                $"testsrc=size={settings.Size}x{settings.Size}:rate=30", "-frames:v", settings.Frames.ToString(CultureInfo.InvariantCulture),
+                "-c:v", "ffv1", video);
+            var job = new JobSpec
+            {
+                InputDir = video, OutputDir = Path.Combine(folder.FullName, "out"), Width = settings.Size, Height = settings.Size,
+                LoopN = 2, TemporalSuperimposeAlphaList = "0.25,0.5,0.25", NIter = 2, Seed = 1, Subseed = 2, FixSeed = false,
+                SaveEveryLoop = settings.WithVideo, Prompt = "bench",
+            };
+            var device = CPU;
+            if (settings.Threads is { } threads) set_num_threads(threads);
+            // Warm-up (libtorch load, JIT) outside the timed run.
+            new LoopbackEngine(job with { MaxFrames = 4, LoopN = 1, OutputDir = Path.Combine(folder.FullName, "warmup") }, new FakeGenerator(),
+                ScheduleCompilers.Default, device).Run(new RenderOptions { EncodeVideos = false }, cancellationToken);
+            var engine = new LoopbackEngine(job, new FakeGenerator(), ScheduleCompilers.Default, device);
+            using var self = Process.GetCurrentProcess();
+            var cpuBefore = self.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var result = engine.Run(new RenderOptions { EncodeVideos = settings.WithVideo }, cancellationToken);
+            clock.Stop();
+            double seconds = clock.Elapsed.TotalSeconds;
+            long frames = result.FramesRendered;
+            self.Refresh();
+            double cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bench render: {settings.Frames} frames {settings.Size}x{settings.Size}, loop_n 2, temporal window 3, batch blend 2, fake generator, device {device.type}, {get_num_threads()} torch thread(s), PNG checkpoints{(settings.WithVideo ? " + videos" : "")}"));
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames rendered  {frames} in {seconds:F2} s"));
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames/s         {frames / seconds:F1}"));
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu time         {cpuSeconds:F2} s ({frames / cpuSeconds:F1} frames per cpu-second; wall figures depend on other load)"));
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak memory      {self.PeakWorkingSet64 / (1024.0 * 1024.0):F0} MiB (process peak working set)"));
+            return 0;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}

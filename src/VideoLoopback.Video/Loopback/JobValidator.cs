@@ -1,0 +1,123 @@
+using VideoLoopback.Video.Ffmpeg;
+using VideoLoopback.Video.Generation;
+
+namespace VideoLoopback.Video.Loopback;
+
+/// <summary>
+/// Checks a whole job before the first frame: paths exist, numbers are in range, the alpha list is odd, every schedule
+/// parses and evaluates at image_i = 1, loop_i = 1. Throws <see cref="JobException"/> with the first problem; returns the
+/// warnings the original would print while rendering (frames without a mask).
+/// </summary>
+public static class JobValidator
+{
+    public static IReadOnlyList<string> Validate(JobSpec job, IScheduleCompiler schedules, bool checkOutputWritable = true)
+    {
+        var warnings = new List<string>();
+        if (job.InputDir.Length == 0) throw new JobException("input_dir is empty (expected a folder of images, an image or a video file)");
+        if (!Directory.Exists(job.InputDir) && !File.Exists(job.InputDir))
+            throw new JobException($"input_dir: '{job.InputDir}' does not exist");
+        if (job.OutputDir.Length == 0) throw new JobException("output_dir is empty");
+        Positive("loop_n", job.LoopN);
+        Positive("width", job.Width);
+        Positive("height", job.Height);
+        Positive("batch_size", job.BatchSize);
+        Positive("n_iter", job.NIter);
+        Positive("steps", job.Steps);
+        Positive("max_frames", job.MaxFrames);
+        Positive("extract_nth_frame", job.ExtractNthFrame);
+        Positive("generator_batch", job.GeneratorBatch);
+        if (!(job.OutputFrameRate > 0)) throw new JobException($"output_frame_rate is {job.OutputFrameRate}, expected a positive number");
+        if (job.MaskThreshold is < 0 or > 255) throw new JobException($"mask_threshold is {job.MaskThreshold}, expected 0..255");
+        if (job.ResizeMode is < 0 or > 3) throw new JobException($"resize_mode is {job.ResizeMode}, expected 0 (just resize), 1 (crop and resize), 2 (resize and fill) or 3 (latent upscale)");
+        if (job.DenoisingStrength is < 0 or > 1) throw new JobException($"denoising_strength is {job.DenoisingStrength}, expected 0..1");
+        var alphas = job.TemporalAlphas();
+        if (alphas.Count % 2 != 1)
+            throw new JobException($"temporal_superimpose_alpha_list '{job.TemporalSuperimposeAlphaList}' has {alphas.Count} weights, expected an odd number (current frame in the middle)");
+        if (job.TemporalSuperimposeMethod is not (TemporalMethods.Simple or TemporalMethods.WithDifferenceMask))
+            throw new JobException($"temporal_superimpose_method is '{job.TemporalSuperimposeMethod}', expected '{TemporalMethods.Simple}' or '{TemporalMethods.WithDifferenceMask}'");
+        if (job.VideoPostProcessMethod != "None")
+            throw new JobException($"video_post_process_method '{job.VideoPostProcessMethod}' is not available in this build, expected 'None'");
+        if (job.UseMask && job.MaskDir.Length > 0 && !Directory.Exists(job.MaskDir) && !File.Exists(job.MaskDir))
+            throw new JobException($"mask_dir: '{job.MaskDir}' does not exist (expected a folder of masks named like the frames, or one mask file)");
+        if (job.ReferenceFramesDir.Trim().Length > 0 && job.ReferenceDirs().Count == 0)
+            throw new JobException($"reference_frames_directory '{job.ReferenceFramesDir}' names no folder");
+        foreach (var dir in job.ReferenceDirs())
+        {
+            if (!Directory.Exists(dir)) throw new JobException($"reference_frames_directory: folder '{dir}' does not exist");
+            int n = Math.Min(job.MaxFrames, (ImageListing.ImagePaths(dir).Count + job.ExtractNthFrame - 1) / job.ExtractNthFrame);
+            if (n < alphas.Count / 2 + 1)
+                throw new JobException($"reference_frames_directory: '{dir}' has {n} usable frame(s), the temporal window of {alphas.Count} needs at least {alphas.Count / 2 + 1}");
+        }
+
+        var names = InputNames(job, alphas.Count);
+        if (job.UseMask && Directory.Exists(job.MaskDir))
+        {
+            var loopNames = job.LoopN > 1 ? Enumerable.Range(0, names.Count).Select(i => $"{i:D7}.png") : [];
+            foreach (var name in names.Concat(loopNames).Distinct())
+                if (!File.Exists(Path.Combine(job.MaskDir, name)))
+                    warnings.Add($"Warning: mask folder '{job.MaskDir}' has no '{name}': that frame is rendered without mask");
+        }
+
+        // Every schedule must parse and give a value of the right type at image_i = 1, loop_i = 1.
+        var start = new FrameGenerationParams
+        {
+            Prompt = job.Prompt, NegativePrompt = job.NegativePrompt, Seed = Math.Max(0, job.Seed), Subseed = Math.Max(0, job.Subseed),
+            SubseedStrength = job.SubseedStrength, CfgScale = job.CfgScale, Steps = job.Steps, DenoisingStrength = job.DenoisingStrength,
+            BatchSize = job.BatchSize, BatchCount = job.NIter, Width = job.Width, Height = job.Height, ResizeMode = job.ResizeMode,
+            SamplerName = job.SamplerName, ClipSkip = job.ClipSkip,
+        };
+        try
+        {
+            new ParameterSequence(job, start, schedules, null).Next(0, 0);
+        }
+        catch (JobException) { throw; }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new JobException($"a schedule failed at image_i=1, loop_i=1: {e.Message}", e);
+        }
+
+        if (checkOutputWritable) CheckWritable(job.OutputDir);
+        return warnings;
+    }
+
+    private static void Positive(string name, long value)
+    {
+        if (value < 1) throw new JobException($"{name} is {value}, expected at least 1");
+    }
+
+    /// <summary>The loop-1 frame names (what a mask folder must hold); checks a video can be read and has frames.</summary>
+    private static IReadOnlyList<string> InputNames(JobSpec job, int window)
+    {
+        int step = job.IsContinue ? 1 : job.ExtractNthFrame;
+        IReadOnlyList<string> names;
+        if (Directory.Exists(job.InputDir))
+            names = ImageListing.ImagePaths(job.InputDir).Where((_, i) => i % step == 0).Take(job.MaxFrames).Select(p => Path.GetFileName(p)).ToList();
+        else if (ImageListing.IsImage(job.InputDir))
+            names = Enumerable.Repeat(Path.GetFileName(job.InputDir), job.MaxFrames).ToList();
+        else
+        {
+            try { VideoInfo.Probe(job.InputDir); }
+            catch (InvalidDataException e) { throw new JobException($"input_dir: {e.Message}", e); }
+            return []; // frame count is known once decoded
+        }
+        if (names.Count == 0) throw new JobException($"input_dir: '{job.InputDir}' holds no images");
+        if (names.Count < window / 2 + 1)
+            throw new JobException($"input_dir: {names.Count} frame(s) are too few for a temporal window of {window}: at least {window / 2 + 1} are needed");
+        return names;
+    }
+
+    private static void CheckWritable(string outputDir)
+    {
+        try
+        {
+            Directory.CreateDirectory(outputDir);
+            var probe = Path.Combine(outputDir, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new JobException($"output_dir: cannot write to '{outputDir}': {e.Message}", e);
+        }
+    }
+}
