@@ -23,6 +23,32 @@ public sealed record StableDiffusionLoadOptions
 
     /// <summary>CLIP attention heads; null = the text model's default detection (CLIP-L: 12).</summary>
     public int? ClipHeads { get; init; }
+
+    /// <summary>
+    /// Options for <paramref name="checkpointPath"/>: head counts come from a <c>NAME.config.json</c> beside
+    /// <c>NAME.safetensors</c> (keys <c>unet_num_heads</c>, <c>clip_heads</c>) when there is one — small
+    /// research models whose widths do not follow the 64-wide-head rule ship one — else the SD1.x values.
+    /// </summary>
+    public static StableDiffusionLoadOptions ForCheckpoint(string checkpointPath, ModuleDevice compute)
+    {
+        var options = new StableDiffusionLoadOptions { Compute = compute };
+        var sidecar = Path.ChangeExtension(checkpointPath, null) + ".config.json";
+        if (!File.Exists(sidecar)) return options;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sidecar));
+            var root = json.RootElement;
+            return options with
+            {
+                UnetHeads = root.TryGetProperty("unet_num_heads", out var u) ? u.GetInt32() : options.UnetHeads,
+                ClipHeads = root.TryGetProperty("clip_heads", out var c) ? c.GetInt32() : options.ClipHeads,
+            };
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{sidecar}: unreadable model config ({e.Message})", e);
+        }
+    }
 }
 
 /// <summary>
