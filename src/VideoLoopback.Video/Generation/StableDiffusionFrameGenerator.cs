@@ -66,8 +66,7 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
     private List<Img2ImgFrame> RunsOf(GenerationRequest request, int index)
     {
         var p = request.Frames[index];
-        if (request.ControlImages[index].Count > 0)
-            throw new NotSupportedException("the Stable Diffusion generator does not apply ControlNet yet: remove the reference frames directory");
+        // Control images (the input or reference frames) only matter to ControlNet units, which this generator does not run.
         if (p.BatchSize < 1 || p.BatchCount < 1)
             throw new ArgumentOutOfRangeException(nameof(p.BatchSize), $"frame {index}: batch size and batch count must be ≥ 1 (got {p.BatchSize}, {p.BatchCount})");
         var init = ToRgb(request.InitImages[index]);
