@@ -64,7 +64,7 @@ public sealed class StableDiffusionModel : IDisposable
     private readonly Dictionary<int, PromptConditioner> _conditioners = new();
     private readonly Stopwatch _forward = new();
 
-    private StableDiffusionModel(string checkpointPath, CheckpointInfo info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute)
+    private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute)
     {
         CheckpointPath = checkpointPath;
         Info = info;
@@ -75,7 +75,8 @@ public sealed class StableDiffusionModel : IDisposable
     }
 
     public string CheckpointPath { get; }
-    public CheckpointInfo Info { get; }
+    /// <summary>What the checkpoint inspection found; null for a model built from networks.</summary>
+    public CheckpointInfo? Info { get; }
     public UnetModel Unet { get; }
     public AutoencoderKL Vae { get; }
     public ClipTextModel TextModel { get; }
@@ -124,6 +125,10 @@ public sealed class StableDiffusionModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>A model over networks built elsewhere (benchmarks with random weights); it owns and disposes them.</summary>
+    public static StableDiffusionModel FromNetworks(string name, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute) =>
+        new(name, null, unet, vae, text, compute);
 
     /// <summary>The prompt conditioner for a clip-skip value (created once; its cache lives as long as the model).</summary>
     public PromptConditioner Conditioner(int clipSkip)

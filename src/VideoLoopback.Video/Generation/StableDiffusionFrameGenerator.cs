@@ -109,6 +109,7 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
 
     private static string ShortHash(string path)
     {
+        if (!File.Exists(path)) return "0000000000"; // a model built in memory (benchmarks) has no file to hash
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream))[..10];
     }
