@@ -27,6 +27,8 @@ app.Configure(config =>
             .WithDescription("Per-frame cost of evaluating the twelve schedules.");
         bench.AddCommand<BenchRenderCommand>("render")
             .WithDescription("Orchestration alone: 64 frames 256x256, loop_n 2, temporal window 3, batch blend 2, fake generator.");
+        bench.AddCommand<BenchFastDvdNetCommand>("fastdvdnet")
+            .WithDescription("FastDVDNet post-process: time per frame and peak working memory for several frame counts.");
         bench.AddCommand<BenchSamplingCommand>("sampling")
             .WithDescription("Samplers over a synthetic denoiser and the noise sources, with live-tensor counts.");
     });

@@ -23,7 +23,7 @@ public static class CheckpointInspector
     /// <summary>Inspects any list of (name, shape, dtype); <paramref name="source"/> names it in messages.</summary>
     public static CheckpointInfo Inspect(string source, IEnumerable<TensorDescriptor> tensors)
     {
-        var index = new TensorIndex(tensors);
+        var index = new CheckpointTensorIndex(tensors);
         var report = new Report(source, index);
 
         if (index.Names.Any(IsKohyaLoraKey)) return InspectLora(report);
@@ -215,11 +215,11 @@ public static class CheckpointInspector
     }
 
     /// <summary>Collects components and key checks while a family is being examined.</summary>
-    private sealed class Report(string source, TensorIndex index)
+    private sealed class Report(string source, CheckpointTensorIndex index)
     {
         private readonly List<(string Name, string Prefix, HashSet<string>? Expected)> _components = [];
 
-        public TensorIndex Index { get; } = index;
+        public CheckpointTensorIndex Index { get; } = index;
         public List<string> Notes { get; } = [];
         public List<string> Missing { get; } = [];
         public string? Unsupported { get; set; }

@@ -8,7 +8,7 @@ namespace VideoLoopback.Diffusion.Checkpoints;
 public static class ClipTextKeys
 {
     /// <summary>The prefix the text model's keys use in an SD1.x checkpoint, or null when there is none.</summary>
-    public static string? FindPrefix(TensorIndex index, string outer)
+    public static string? FindPrefix(CheckpointTensorIndex index, string outer)
     {
         // transformers >= 4 nests everything under text_model.; older saves put it straight under transformer.
         foreach (var prefix in new[] { outer + "text_model.", outer })
@@ -17,7 +17,7 @@ public static class ClipTextKeys
         return null;
     }
 
-    public static HashSet<string> Expected(TensorIndex index, string prefix)
+    public static HashSet<string> Expected(CheckpointTensorIndex index, string prefix)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal)
         {

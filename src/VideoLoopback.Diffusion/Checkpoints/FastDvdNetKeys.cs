@@ -7,7 +7,7 @@ namespace VideoLoopback.Diffusion.Checkpoints;
 public static class FastDvdNetKeys
 {
     /// <summary>The prefix of the weights: <c>module.</c> when saved from nn.DataParallel (as the released model.pth), else empty.</summary>
-    public static string? FindPrefix(TensorIndex index)
+    public static string? FindPrefix(CheckpointTensorIndex index)
     {
         foreach (var prefix in new[] { "module.", "" })
             if (index.Has(prefix + "temp1.inc.convblock.0.weight") && index.Has(prefix + "temp2.inc.convblock.0.weight"))

@@ -13,7 +13,7 @@ public static class LdmUNetKeys
     public sealed record Structure(int Levels, int ResBlocksPerLevel, bool[] AttentionAtLevel, int TransformerDepth,
         int InChannels, int ModelChannels, int? ContextDim, bool LinearProjections);
 
-    public static Structure? Infer(TensorIndex index, string prefix, bool hasOutputBlocks = true)
+    public static Structure? Infer(CheckpointTensorIndex index, string prefix, bool hasOutputBlocks = true)
     {
         var convIn = index.Shape(prefix + "input_blocks.0.0.weight");
         if (convIn is not { Length: 4 }) return null;
@@ -58,7 +58,7 @@ public static class LdmUNetKeys
     private static int OutputIndex(int level, int j, int levels, int perLevel) => (levels - 1 - level) * (perLevel + 1) + j;
 
     /// <summary>Every key a UNet (or, with <paramref name="controlNet"/>, a ControlNet) of this structure has.</summary>
-    public static HashSet<string> Expected(TensorIndex index, string prefix, Structure s, bool controlNet)
+    public static HashSet<string> Expected(CheckpointTensorIndex index, string prefix, Structure s, bool controlNet)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         void Param(string name) { keys.Add(prefix + name + ".weight"); keys.Add(prefix + name + ".bias"); }
@@ -108,7 +108,7 @@ public static class LdmUNetKeys
         return keys;
     }
 
-    private static void ResBlock(TensorIndex index, string prefix, string block, HashSet<string> keys)
+    private static void ResBlock(CheckpointTensorIndex index, string prefix, string block, HashSet<string> keys)
     {
         foreach (var part in new[] { "in_layers.0", "in_layers.2", "emb_layers.1", "out_layers.0", "out_layers.3" })
         {

@@ -7,11 +7,11 @@ namespace VideoLoopback.Diffusion.Checkpoints;
 /// </summary>
 public static class LdmVaeKeys
 {
-    public static bool IsPresent(TensorIndex index, string prefix) =>
+    public static bool IsPresent(CheckpointTensorIndex index, string prefix) =>
         index.Has(prefix + "encoder.conv_in.weight") && index.HasPrefix(prefix + "encoder.down.")
         && index.Has(prefix + "decoder.conv_out.weight");
 
-    public static HashSet<string> Expected(TensorIndex index, string prefix)
+    public static HashSet<string> Expected(CheckpointTensorIndex index, string prefix)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         void Param(string name) { keys.Add(prefix + name + ".weight"); keys.Add(prefix + name + ".bias"); }
@@ -52,14 +52,14 @@ public static class LdmVaeKeys
         return keys;
     }
 
-    private static void Middle(TensorIndex index, string prefix, string side, HashSet<string> keys)
+    private static void Middle(CheckpointTensorIndex index, string prefix, string side, HashSet<string> keys)
     {
         ResnetBlock(index, prefix, $"{side}.mid.block_1", keys);
         Attention(prefix, $"{side}.mid.attn_1", keys);
         ResnetBlock(index, prefix, $"{side}.mid.block_2", keys);
     }
 
-    private static void ResnetBlock(TensorIndex index, string prefix, string block, HashSet<string> keys)
+    private static void ResnetBlock(CheckpointTensorIndex index, string prefix, string block, HashSet<string> keys)
     {
         foreach (var part in new[] { "norm1", "conv1", "norm2", "conv2" })
         {

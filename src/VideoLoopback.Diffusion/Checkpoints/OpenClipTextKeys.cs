@@ -3,7 +3,7 @@ namespace VideoLoopback.Diffusion.Checkpoints;
 /// <summary>The key set of an OpenCLIP text tower (SD2.x's text encoder) with as many residual blocks as the file shows.</summary>
 public static class OpenClipTextKeys
 {
-    public static HashSet<string> Expected(TensorIndex index, string prefix)
+    public static HashSet<string> Expected(CheckpointTensorIndex index, string prefix)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal)
         {

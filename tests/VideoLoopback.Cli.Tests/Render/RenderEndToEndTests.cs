@@ -89,9 +89,11 @@ public sealed class RenderEndToEndTests : IDisposable
     [Fact]
     public async Task CtrlCStopsAfterTheCurrentBatch()
     {
-        var input = CliProcess.MakeVideo(_temp.FullName, 64, 48, 10, 12, 1);
+        // Long enough (600 single-frame batches) that the render is still running when the signal lands,
+        // even on an idle machine where the fake generator renders hundreds of frames per second.
+        var input = CliProcess.MakeVideo(_temp.FullName, 64, 48, 10, 120, 1);
         var output = Path.Combine(_temp.FullName, "out");
-        using var process = CliProcess.StartCli(FakeJob(input, output, 3, "--no-video", "--generator-batch", "1"));
+        using var process = CliProcess.StartCli(FakeJob(input, output, 5, "--no-video", "--generator-batch", "1"));
         var stdout = process.StandardOutput.ReadToEndAsync();
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (!process.HasExited && DateTime.UtcNow < deadline)

@@ -1,11 +1,11 @@
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>Tensors by name, with the queries layout detection asks: prefixes, block indices, shapes.</summary>
-public sealed class TensorIndex
+public sealed class CheckpointTensorIndex
 {
     private readonly Dictionary<string, TensorDescriptor> _byName;
 
-    public TensorIndex(IEnumerable<TensorDescriptor> tensors)
+    public CheckpointTensorIndex(IEnumerable<TensorDescriptor> tensors)
     {
         _byName = new Dictionary<string, TensorDescriptor>(StringComparer.Ordinal);
         foreach (var t in tensors) _byName[t.Name] = t;
