@@ -5,7 +5,6 @@ using VideoLoopback.Diffusion.Tests.Unet;
 using VideoLoopback.Diffusion.Vae;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using TensorIndex = TorchSharp.torch.TensorIndex;
 
 namespace VideoLoopback.Diffusion.Tests.Vae;
 
