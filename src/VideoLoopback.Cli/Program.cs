@@ -12,6 +12,8 @@ app.Configure(config =>
     config.SetApplicationName("videoloopback");
     config.AddCommand<InspectCommand>("inspect")
         .WithDescription("Show what a model file is: family, dtypes, parameters per component, unexpected and missing keys.");
+    config.AddCommand<Img2ImgCommand>("img2img")
+        .WithDescription("WebUI img2img / inpainting on one image; PNGs carry WebUI's parameters text.");
     config.AddCommand<RenderCommand>("render")
         .WithDescription("Render a video loopback job (options, --job FILE, or --resume RUN_FOLDER).");
     config.AddBranch("bench", bench =>

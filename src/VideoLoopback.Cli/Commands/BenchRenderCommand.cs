@@ -26,10 +26,23 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
         public int? Threads { get; init; }
         [CommandOption("--with-video")][Description("Also encode the loop videos and the final video.")]
         public bool WithVideo { get; init; }
+        [CommandOption("--sd")][Description("Part 2: the SD generator, full-size SD1.5 with random weights (128x128, loop_n 2, denoising 0.3).")]
+        public bool StableDiffusion { get; init; }
+        [CommandOption("--sd-frames <N>")][Description("Frames for --sd (default 8).")]
+        public int SdFrames { get; init; } = 8;
+        [CommandOption("--sd-steps <N>")][Description("Steps for --sd (default 10).")]
+        public int SdSteps { get; init; } = 10;
+        [CommandOption("--sd-size <PIXELS>")][Description("Width and height for --sd (default 128).")]
+        public int SdSize { get; init; } = 128;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.StableDiffusion)
+        {
+            if (settings.Threads is { } sdThreads) set_num_threads(sdThreads);
+            return Bench.BenchRenderSd.Run(settings.SdFrames, settings.SdSteps, settings.SdSize, cancellationToken);
+        }
         var folder = Directory.CreateTempSubdirectory("vl-bench-render-");
         try
         {

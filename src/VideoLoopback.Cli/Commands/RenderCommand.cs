@@ -23,7 +23,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         public string Generator { get; init; } = "sd";
         [CommandOption("--device <DEVICE>")][Description("cpu or cuda (default: cuda when available).")]
         public string? Device { get; init; }
-        [CommandOption("--model <FILE>")] public string? Model { get; init; }
+        [CommandOption("--model|--checkpoint <FILE>")][Description("SD checkpoint for --generator sd (default weights/v1-5-pruned-emaonly.safetensors).")] public string? Model { get; init; }
         [CommandOption("--generator-batch <N>")][Description("Frames per generator call (results do not depend on it). Default 8.")]
         public int? GeneratorBatch { get; init; }
         [CommandOption("--no-video")][Description("Write the frames only, no mp4.")]

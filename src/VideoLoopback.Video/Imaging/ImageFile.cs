@@ -31,13 +31,14 @@ public static class ImageFile
     }
 
     /// <summary>Writes uint8 [C,H,W] (or [1,C,H,W]) as PNG; the mode follows from C (1 L, 2 LA, 3 RGB, 4 RGBA).</summary>
-    public static void Write(string path, Tensor image, CompressionLevel level = CompressionLevel.Fastest)
+    public static void Write(string path, Tensor image, CompressionLevel level = CompressionLevel.Fastest,
+        IReadOnlyList<KeyValuePair<string, string>>? text = null)
     {
         var (width, height, mode, pixels) = ToInterleaved(image, path);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
         using var file = File.Create(path);
-        PngCodec.Encode(file, width, height, mode, pixels, level);
+        PngCodec.Encode(file, width, height, mode, pixels, level, text);
     }
 
     /// <summary>The PNG bytes of uint8 [C,H,W] (or [1,C,H,W]).</summary>

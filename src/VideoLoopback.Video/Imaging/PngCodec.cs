@@ -161,7 +161,9 @@ internal static class PngCodec
     }
 
     /// <summary>Encodes interleaved 8-bit pixels; every row uses the Sub filter (cheap, compresses frames well).</summary>
-    public static void Encode(Stream output, int width, int height, ImageMode mode, ReadOnlySpan<byte> pixels, CompressionLevel level)
+    /// <param name="text">key/value text chunks written after IHDR (tEXt when Latin-1, else uncompressed UTF-8 iTXt, as PIL's PngInfo.add_text).</param>
+    public static void Encode(Stream output, int width, int height, ImageMode mode, ReadOnlySpan<byte> pixels, CompressionLevel level,
+        IReadOnlyList<KeyValuePair<string, string>>? text = null)
     {
         var channels = mode.Channels();
         var stride = width * channels;
@@ -175,6 +177,8 @@ internal static class PngCodec
         header[9] = mode switch { ImageMode.L => 0, ImageMode.LA => 4, ImageMode.RGB => 2, _ => 6 };
         header[10] = header[11] = header[12] = 0;
         WriteChunk(output, "IHDR", header);
+        foreach (var (key, value) in text ?? [])
+            WriteTextChunk(output, key, value);
 
         using var compressed = new MemoryStream();
         using (var z = new ZLibStream(compressed, level, leaveOpen: true))
@@ -191,6 +195,27 @@ internal static class PngCodec
         }
         WriteChunk(output, "IDAT", compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
         WriteChunk(output, "IEND", []);
+    }
+
+    private static void WriteTextChunk(Stream output, string key, string value)
+    {
+        if (key.Length is 0 or > 79 || key.Any(c => c > 255 || c == 0))
+            throw new ArgumentException($"PNG text key '{key}' must be 1-79 Latin-1 characters");
+        var latin1 = System.Text.Encoding.Latin1;
+        bool isLatin1 = value.All(c => c <= 255);
+        using var body = new MemoryStream();
+        body.Write(latin1.GetBytes(key));
+        body.WriteByte(0);
+        if (isLatin1)
+        {
+            body.Write(latin1.GetBytes(value));
+            WriteChunk(output, "tEXt", body.ToArray());
+            return;
+        }
+        // iTXt: compression flag 0, method 0, empty language tag and translated keyword.
+        body.Write([0, 0, 0, 0]);
+        body.Write(System.Text.Encoding.UTF8.GetBytes(value));
+        WriteChunk(output, "iTXt", body.ToArray());
     }
 
     private static void WriteChunk(Stream output, string type, ReadOnlySpan<byte> body)

@@ -1,0 +1,178 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.Nn;
+using VideoLoopback.Diffusion.Pipelines;
+using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Video.Imaging;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Cli.Commands;
+
+/// <summary>
+/// <c>videoloopback img2img</c>: one WebUI img2img (or inpainting, with <c>--mask</c>) run on an image file;
+/// writes <c>NNNNN-SEED.png</c> per image with WebUI's <c>parameters</c> text, so the PNG info tab reads it.
+/// </summary>
+public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--checkpoint <FILE>")][Description("SD1.x checkpoint (default weights/v1-5-pruned-emaonly.safetensors).")]
+        public string Checkpoint { get; init; } = RenderGenerators.DefaultCheckpoint;
+        [CommandOption("--vae <FILE>")][Description("Standalone VAE replacing the checkpoint's.")]
+        public string? Vae { get; init; }
+        [CommandOption("--init <FILE>")][Description("Init image.")]
+        public string Init { get; init; } = "";
+        [CommandOption("--prompt <TEXT>")] public string Prompt { get; init; } = "";
+        [CommandOption("--negative <TEXT>")] public string Negative { get; init; } = "";
+        [CommandOption("--mask <FILE>")][Description("Inpainting mask: white = repaint (an RGBA mask uses its alpha, as WebUI).")]
+        public string? Mask { get; init; }
+        [CommandOption("--mask-blur <N>")] public int MaskBlur { get; init; } = 4;
+        [CommandOption("--inpaint-not-masked")][Description("Repaint everything except the mask.")]
+        public bool InpaintNotMasked { get; init; }
+        [CommandOption("--masked-content <MODE>")][Description("original, latent-noise or latent-nothing.")]
+        public string MaskedContent { get; init; } = "original";
+        [CommandOption("--sampler <NAME>")] public string Sampler { get; init; } = "Euler a";
+        [CommandOption("--scheduler <NAME>")] public string Scheduler { get; init; } = "Automatic";
+        [CommandOption("--steps <N>")] public int Steps { get; init; } = 20;
+        [CommandOption("--cfg <SCALE>")] public double Cfg { get; init; } = 7;
+        [CommandOption("--denoising <S>")] public double Denoising { get; init; } = 0.75;
+        [CommandOption("--seed <N>")][Description("-1 = random.")] public long Seed { get; init; } = -1;
+        [CommandOption("--subseed <N>")][Description("-1 = random.")] public long Subseed { get; init; } = -1;
+        [CommandOption("--subseed-strength <S>")] public double SubseedStrength { get; init; }
+        [CommandOption("--width <N>")][Description("Processing width (default: the init image's).")] public int? Width { get; init; }
+        [CommandOption("--height <N>")][Description("Processing height (default: the init image's).")] public int? Height { get; init; }
+        [CommandOption("--resize-mode <N>")][Description("0 just resize, 1 crop and resize, 2 resize and fill.")] public int ResizeMode { get; init; }
+        [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 1;
+        [CommandOption("--clip-skip <N>")] public int ClipSkip { get; init; } = 1;
+        [CommandOption("--output <FOLDER>")] public string Output { get; init; } = "outputs/img2img";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Everything is checked before the checkpoint is loaded.
+            var content = s.MaskedContent.Trim().ToLowerInvariant() switch
+            {
+                "original" => Diffusion.Pipelines.MaskedContent.Original,
+                "latent-noise" or "latent noise" => Diffusion.Pipelines.MaskedContent.LatentNoise,
+                "latent-nothing" or "latent nothing" => Diffusion.Pipelines.MaskedContent.LatentNothing,
+                _ => throw new ArgumentException($"--masked-content '{s.MaskedContent}': expected original, latent-noise or latent-nothing"),
+            };
+            if (s.ResizeMode is < 0 or > 2) throw new ArgumentException($"--resize-mode {s.ResizeMode}: expected 0, 1 or 2");
+            if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
+            var (init, width, height) = ReadInit(s);
+            var mask = s.Mask is null ? null : ReadMask(s.Mask, width, height, (WebUiResizeMode)s.ResizeMode);
+            var random = new Random();
+            long seed = s.Seed == -1 ? random.NextInt64(0, 4294967295) : s.Seed;
+            long subseed = s.Subseed == -1 ? random.NextInt64(0, 4294967295) : s.Subseed;
+            var parameters = new Img2ImgParams
+            {
+                Prompt = s.Prompt, NegativePrompt = s.Negative, Seed = unchecked((ulong)seed), Subseed = unchecked((ulong)subseed),
+                SubseedStrength = s.SubseedStrength, CfgScale = s.Cfg, Steps = s.Steps, Denoising = s.Denoising, Sampler = s.Sampler,
+                Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
+                Inpaint = new InpaintSettings
+                {
+                    MaskBlurX = s.MaskBlur, MaskBlurY = s.MaskBlur, MaskedContent = content,
+                    MaskMode = s.InpaintNotMasked ? InpaintMaskMode.InpaintNotMasked : InpaintMaskMode.InpaintMasked,
+                },
+            };
+            parameters.Validate();
+            if (!File.Exists(s.Checkpoint))
+                throw new FileNotFoundException($"--checkpoint '{s.Checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH");
+
+            var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
+            using var model = StableDiffusionModel.Load(s.Checkpoint, options);
+            var pipeline = new Img2ImgPipeline(model)
+            {
+                MaskResize = (m, w, h) => ImageResize.Resize(m.unsqueeze(0), w, h, ResampleFilter.Bicubic)[0],
+            };
+            var images = pipeline.Run([new Img2ImgFrame(init, parameters, mask)])[0];
+
+            Directory.CreateDirectory(s.Output);
+            int index = Directory.GetFiles(s.Output, "*.png").Length;
+            var (sampler, scheduler) = parameters.ResolveSampler();
+            for (int i = 0; i < images.shape[0]; i++)
+            {
+                ulong imageSeed = parameters.SubseedStrength == 0 ? parameters.Seed + (ulong)i : parameters.Seed;
+                ulong imageSubseed = parameters.Subseed + (ulong)i;
+                var text = Infotext(parameters, sampler.Name, scheduler.IsAutomatic ? null : scheduler.Label, imageSeed, imageSubseed,
+                    width, height, model, mask is not null);
+                var path = Path.Combine(s.Output, $"{index + i:D5}-{imageSeed}.png");
+                ImageFile.Write(path, images[i], text: [new("parameters", text)]);
+                console.WriteLine(path);
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException
+                                      or CheckpointException or SafetensorsException)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 1;
+        }
+    }
+
+    private static (Tensor Init, int Width, int Height) ReadInit(Settings s)
+    {
+        var (image, mode) = ImageFile.Read(s.Init);
+        // WebUI flattens transparency onto its white img2img background.
+        Tensor rgb = mode switch
+        {
+            ImageMode.RGB => image,
+            ImageMode.RGBA => InpaintMasks.CompositeUnmasked(full(3, image.shape[1], image.shape[2], (byte)255, ScalarType.Byte), image.narrow(0, 0, 3).contiguous(), image[3]),
+            _ => ImageConvert.To(image, ImageMode.RGB),
+        };
+        int width = s.Width ?? (int)rgb.shape[2], height = s.Height ?? (int)rgb.shape[1];
+        if (width <= 0 || height <= 0 || width % 8 != 0 || height % 8 != 0)
+            throw new ArgumentException($"--width/--height {width}x{height}: both must be positive multiples of 8");
+        if (rgb.shape[1] != height || rgb.shape[2] != width)
+            rgb = WebUiResize.Resize(rgb.unsqueeze(0), (WebUiResizeMode)s.ResizeMode, width, height)[0];
+        return (rgb, width, height);
+    }
+
+    /// <summary>
+    /// WebUI's create_binary_mask: an RGBA mask with transparency uses its alpha thresholded at 128, anything else
+    /// its grey levels. The mask is resized to the processing size here, before the blur (WebUI blurs first).
+    /// </summary>
+    private static Tensor ReadMask(string path, int width, int height, WebUiResizeMode mode)
+    {
+        var (image, imageMode) = ImageFile.Read(path);
+        Tensor mask = imageMode == ImageMode.RGBA && image[3].lt(255).any().item<bool>()
+            ? image[3].gt(128).to(ScalarType.Byte) * 255
+            : ImageConvert.To(image, ImageMode.L)[0];
+        if (mask.shape[0] != height || mask.shape[1] != width)
+            mask = WebUiResize.Resize(mask.unsqueeze(0), mode, width, height)[0];
+        return mask.contiguous();
+    }
+
+    /// <summary>WebUI's "parameters" text (create_infotext): prompt, negative prompt line, then the settings line.</summary>
+    private static string Infotext(Img2ImgParams p, string sampler, string? scheduleType, ulong seed, ulong subseed, int width, int height,
+        StableDiffusionModel model, bool inpaint)
+    {
+        var fields = new List<(string, string?)>
+        {
+            ("Steps", p.Steps.ToString(CultureInfo.InvariantCulture)),
+            ("Sampler", sampler),
+            ("Schedule type", scheduleType),
+            ("CFG scale", Number(p.CfgScale)),
+            ("Seed", seed.ToString(CultureInfo.InvariantCulture)),
+            ("Size", $"{width}x{height}"),
+            ("Model", Path.GetFileNameWithoutExtension(model.CheckpointPath)),
+            ("Variation seed", p.SubseedStrength == 0 ? null : subseed.ToString(CultureInfo.InvariantCulture)),
+            ("Variation seed strength", p.SubseedStrength == 0 ? null : Number(p.SubseedStrength)),
+            ("Denoising strength", Number(p.Denoising)),
+            ("Clip skip", p.ClipSkip <= 1 ? null : p.ClipSkip.ToString(CultureInfo.InvariantCulture)),
+            ("Mask blur", inpaint ? p.Inpaint.MaskBlurX.ToString(CultureInfo.InvariantCulture) : null),
+        };
+        var line = string.Join(", ", fields.Where(f => f.Item2 is not null).Select(f => $"{f.Item1}: {f.Item2}"));
+        var negative = p.NegativePrompt.Length > 0 ? $"\nNegative prompt: {p.NegativePrompt}" : "";
+        return $"{p.Prompt}{negative}\n{line}";
+    }
+
+    // Python's str() of a float: 7.0 prints as 7.0, 0.75 as 0.75.
+    private static string Number(double value) =>
+        value == Math.Floor(value) && Math.Abs(value) < 1e16 ? value.ToString("F1", CultureInfo.InvariantCulture) : value.ToString("R", CultureInfo.InvariantCulture);
+}

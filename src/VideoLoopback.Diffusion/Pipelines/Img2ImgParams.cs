@@ -1,0 +1,69 @@
+using VideoLoopback.Diffusion.Sampling;
+using VideoLoopback.Diffusion.Sampling.Noise;
+
+namespace VideoLoopback.Diffusion.Pipelines;
+
+/// <summary>The settings of one img2img frame (WebUI's StableDiffusionProcessingImg2Img fields that matter here).</summary>
+public sealed record Img2ImgParams
+{
+    public required string Prompt { get; init; }
+    public string NegativePrompt { get; init; } = "";
+    public required ulong Seed { get; init; }
+    public ulong Subseed { get; init; }
+    public double SubseedStrength { get; init; }
+    public double CfgScale { get; init; } = 7;
+    public int Steps { get; init; } = 20;
+    public double Denoising { get; init; } = 0.75;
+    /// <summary>WebUI sampler name or alias ("Euler a", "DPM++ 2M", old "DPM++ 2M Karras" too).</summary>
+    public string Sampler { get; init; } = "Euler a";
+    /// <summary>WebUI schedule type ("Automatic", "Karras", ...).</summary>
+    public string Scheduler { get; init; } = "Automatic";
+    public int ClipSkip { get; init; } = 1;
+    /// <summary>Images generated from the frame in one sampler batch (seeds Seed + k, or Seed with a variation strength).</summary>
+    public int BatchSize { get; init; } = 1;
+    public RandnSource RandnSource { get; init; } = RandnSource.Gpu; // WebUI default: the device generator
+    /// <summary>Inpainting settings, used when the frame has a mask.</summary>
+    public InpaintSettings Inpaint { get; init; } = new();
+
+    /// <summary>Sampler and scheduler resolved by name; throws a clear error for unknown names.</summary>
+    public (SamplerInfo Sampler, Scheduler Scheduler) ResolveSampler() => SamplerRegistry.Resolve(Sampler, Scheduler);
+
+    /// <summary>Checks every value before any work; the message names the parameter.</summary>
+    public void Validate()
+    {
+        Img2ImgSteps.TEncFor(Steps, Denoising);
+        ResolveSampler();
+        if (!double.IsFinite(CfgScale)) throw new ArgumentOutOfRangeException(nameof(CfgScale), CfgScale, "cfg scale must be a finite number");
+        if (!(SubseedStrength >= 0 && SubseedStrength <= 1)) throw new ArgumentOutOfRangeException(nameof(SubseedStrength), SubseedStrength, "subseed strength must lie in [0,1]");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be ≥ 1");
+        if (ClipSkip < 1) throw new ArgumentOutOfRangeException(nameof(ClipSkip), ClipSkip, "clip skip must be ≥ 1");
+        Inpaint.Validate();
+    }
+}
+
+/// <summary>WebUI's inpainting settings; the defaults are WebUI's img2img defaults.</summary>
+public sealed record InpaintSettings
+{
+    public int MaskBlurX { get; init; } = 4;
+    public int MaskBlurY { get; init; } = 4;
+    public InpaintMaskMode MaskMode { get; init; } = InpaintMaskMode.InpaintMasked;
+    public MaskedContent MaskedContent { get; init; } = MaskedContent.Original;
+    public InpaintArea Area { get; init; } = InpaintArea.WholePicture;
+    /// <summary>WebUI option inpainting_mask_weight: how much of the masked image the inpainting UNet sees (1 = fully masked out).</summary>
+    public double InpaintingMaskWeight { get; init; } = 1.0;
+    /// <summary>WebUI option mask_round: latent masks rounded to 0/1.</summary>
+    public bool RoundMask { get; init; } = true;
+
+    public void Validate()
+    {
+        if (MaskBlurX < 0 || MaskBlurY < 0) throw new ArgumentOutOfRangeException(nameof(MaskBlurX), $"mask blur must be ≥ 0 (got x={MaskBlurX}, y={MaskBlurY})");
+        if (!(InpaintingMaskWeight >= 0 && InpaintingMaskWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(InpaintingMaskWeight), InpaintingMaskWeight, "inpainting mask weight must lie in [0,1]");
+        if (MaskedContent == MaskedContent.Fill)
+            throw new NotSupportedException("masked content 'fill' is not supported yet; use original, latent noise or latent nothing");
+        if (Area == InpaintArea.OnlyMasked)
+            throw new NotSupportedException("inpaint area 'only masked' is not supported yet; use whole picture");
+    }
+}
+
+/// <summary>One frame to generate: the init image uint8 [3,H,W] at the processing size, its settings and an optional mask uint8 [H,W] or [1,H,W] (255 = repaint).</summary>
+public sealed record Img2ImgFrame(TorchSharp.torch.Tensor Init, Img2ImgParams Params, TorchSharp.torch.Tensor? Mask = null);

@@ -1,0 +1,210 @@
+using VideoLoopback.Diffusion.Sampling.Noise;
+using VideoLoopback.Diffusion.Text;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Diffusion.Pipelines;
+
+/// <summary>
+/// img2img and inpainting over a <see cref="StableDiffusionModel"/>, as WebUI's StableDiffusionProcessingImg2Img:
+/// uint8 → [-1,1] → VAE encode (posterior sample) · 0.18215 → seeded noise → sampler with CFG → ÷0.18215 →
+/// VAE decode → clamp((x+1)/2) → uint8 by truncation (WebUI: (255·x).astype(uint8)); with a mask, the
+/// mask blur, masked content, latent masks, inpainting-UNet conditioning and the final composite of the
+/// unmasked pixels. Frames whose runs can share UNet batches (same steps, sampler, schedule, denoising,
+/// CFG, size, clip skip, variation strength and conditioning lengths) are sampled together when
+/// <see cref="ShareUnetBatches"/> is on; every per-image random draw comes from the image's own seed, so
+/// the grouping changes nothing but float rounding inside the batched CPU kernels.
+/// </summary>
+public sealed class Img2ImgPipeline(StableDiffusionModel model)
+{
+    /// <summary>
+    /// Resizes a uint8 mask [H,W] to [h,w] as PIL's Image.resize (bicubic) does, for the latent mask.
+    /// Default: torch's antialiased bicubic, close to PIL; callers with the PIL-exact resampler pass it here.
+    /// </summary>
+    public Func<Tensor, int, int, Tensor> MaskResize { get; init; } = DefaultMaskResize;
+
+    /// <summary>
+    /// Sample compatible frames in one UNet batch (faster). Batched matrix kernels round differently from
+    /// single ones, so a batched frame can differ from its one-at-a-time result by a least-significant bit of
+    /// the float result (at most one uint8 level after quantisation); off, every frame runs alone and the
+    /// output is bit-identical however frames are grouped into calls.
+    /// </summary>
+    public bool ShareUnetBatches { get; init; } = true;
+
+    /// <summary>Generates every frame: the i-th result is uint8 [BatchSize_i,3,H_i,W_i] on the model's device.</summary>
+    public IReadOnlyList<Tensor> Run(IReadOnlyList<Img2ImgFrame> frames)
+    {
+        if (frames.Count == 0) return [];
+        for (int i = 0; i < frames.Count; i++) Validate(frames[i], i);
+
+        var prepared = frames.Select(Prepare).ToList();
+        var results = new Tensor[frames.Count];
+        foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
+        {
+            var members = group.ToList();
+            var outputs = RunGroup(members);
+            for (int i = 0; i < members.Count; i++) results[members[i].Index] = outputs[i];
+        }
+        return results;
+    }
+
+    private void Validate(Img2ImgFrame frame, int index)
+    {
+        string where = $"frame {index}";
+        try { frame.Params.Validate(); }
+        catch (ArgumentException e) { throw new ArgumentException($"{where}: {e.Message}", e); }
+        var init = frame.Init;
+        if (init.dtype != ScalarType.Byte || init.dim() != 3 || init.shape[0] != 3)
+            throw new ArgumentException($"{where}: init image must be uint8 RGB [3,H,W], got {init.dtype} [{string.Join(",", init.shape)}]");
+        if (init.shape[1] % 8 != 0 || init.shape[2] % 8 != 0 || init.shape[1] < 8 || init.shape[2] < 8)
+            throw new ArgumentException($"{where}: image size {init.shape[2]}x{init.shape[1]} must be a positive multiple of 8 in both directions");
+        if (frame.Mask is { } mask)
+        {
+            var m = mask.dim() == 3 && mask.shape[0] == 1 ? mask[0] : mask;
+            if (mask.dtype != ScalarType.Byte || m.dim() != 2 || m.shape[0] != init.shape[1] || m.shape[1] != init.shape[2])
+                throw new ArgumentException($"{where}: mask must be uint8 [H,W] of the image size {init.shape[2]}x{init.shape[1]}, got {mask.dtype} [{string.Join(",", mask.shape)}]");
+        }
+        if (frame.Params.ClipSkip > model.TextModel.Config.LayerCount)
+            throw new ArgumentOutOfRangeException(nameof(Img2ImgParams.ClipSkip), frame.Params.ClipSkip, $"{where}: clip skip must not exceed the text model's {model.TextModel.Config.LayerCount} layers");
+    }
+
+    private sealed record Prepared(int Index, Img2ImgFrame Frame, ulong[] Seeds, ulong[] Subseeds, Tensor? BlurredMask,
+        MultiCondConditioning Positive, IReadOnlyList<PromptSchedule> Negative, string GroupKey);
+
+    private Prepared Prepare(Img2ImgFrame frame, int index)
+    {
+        var p = frame.Params;
+        var (seeds, subseeds) = BatchSeeds.For(p.Seed, p.Subseed, p.SubseedStrength, p.BatchSize);
+        var conditioner = model.Conditioner(p.ClipSkip);
+        var prompts = Enumerable.Repeat(p.Prompt, p.BatchSize).ToList();
+        var negatives = Enumerable.Repeat(p.NegativePrompt, p.BatchSize).ToList();
+        // Encoded once per distinct prompt (the conditioner caches); grouping frames reuses these encodings.
+        var positive = model.Timed(() => conditioner.GetMultiCondLearnedConditioning(prompts, p.Steps));
+        var negative = model.Timed(() => conditioner.GetLearnedConditioning(negatives, p.Steps));
+        Tensor? blurred = null;
+        if (frame.Mask is { } mask)
+        {
+            var m = mask.dim() == 3 ? mask[0] : mask;
+            blurred = InpaintMasks.Prepare(m.to(model.Device), p.Inpaint.MaskMode, p.Inpaint.MaskBlurX, p.Inpaint.MaskBlurY);
+        }
+        var (sampler, scheduler) = p.ResolveSampler();
+        // Stacking pads conditionings of different lengths, which would change a frame's result when
+        // batched with a longer prompt: only frames with the same lengths share a batch.
+        string lengths = string.Join(",", positive.Batch[0].SelectMany(part => part.Schedule.Entries.Select(e => e.Cond.shape[^2])))
+                         + "|" + string.Join(",", negative[0].Entries.Select(e => e.Cond.shape[^2]));
+        string key = string.Join(";", p.Steps, sampler.Name, scheduler.Name, p.Denoising.ToString("R"), p.CfgScale.ToString("R"),
+            p.SubseedStrength.ToString("R"), p.RandnSource, frame.Init.shape[1], frame.Init.shape[2], p.ClipSkip, lengths,
+            frame.Mask is null ? "img2img" : p.Inpaint.ToString());
+        return new Prepared(index, frame, seeds, subseeds, blurred, positive, negative, key);
+    }
+
+    private List<Tensor> RunGroup(List<Prepared> members)
+    {
+        using var scope = NewDisposeScope();
+        var first = members[0].Frame;
+        var p = first.Params;
+        var (sampler, scheduler) = p.ResolveSampler();
+        int height = (int)first.Init.shape[1], width = (int)first.Init.shape[2];
+        int h = height / 8, w = width / 8;
+        var device = model.Device;
+        bool inpaint = first.Mask is not null;
+
+        var seeds = members.SelectMany(m => m.Seeds).ToArray();
+        var subseeds = members.SelectMany(m => m.Subseeds).ToArray();
+        // [B,3,H,W] uint8: each frame's init repeated for its batch (WebUI repeats the single init image).
+        var initPixels = cat(members.Select(m => m.Frame.Init.to(device).unsqueeze(0).expand(m.Seeds.Length, -1, -1, -1)).ToList());
+        var source = initPixels.to(ScalarType.Float32) / 255 * 2 - 1;
+        var initLatent = model.EncodeImages(source, seeds);
+
+        Tensor? keep = null, imageConditioning = null;
+        if (inpaint)
+        {
+            var keepRows = new List<Tensor>();
+            var repaintRows = new List<Tensor>();
+            foreach (var m in members)
+            {
+                var latentMask = MaskResize(m.BlurredMask!, w, h).to(device);
+                var (k, r) = InpaintMasks.LatentMasks(latentMask, p.Inpaint.RoundMask);
+                for (int i = 0; i < m.Seeds.Length; i++) { keepRows.Add(k); repaintRows.Add(r); }
+            }
+            keep = cat(keepRows);
+            var repaint = cat(repaintRows);
+            Tensor? latentNoise = null;
+            if (p.Inpaint.MaskedContent == MaskedContent.LatentNoise)
+            {
+                // WebUI: create_random_tensors(shape, all_seeds) — the seeds alone, no variation.
+                using var fresh = new ImageNoise([4, h, w], seeds, p.RandnSource, device);
+                latentNoise = fresh.Next();
+            }
+            initLatent = InpaintMasks.InitialLatent(p.Inpaint.MaskedContent, initLatent, keep, repaint, latentNoise);
+        }
+        if (model.IsInpainting) imageConditioning = InpaintingConditioning(members, source, seeds, h, w, p.Inpaint);
+
+        using var rng = new ImageNoise([4, h, w], seeds, p.RandnSource, device, subseeds, p.SubseedStrength);
+        var positive = new MultiCondConditioning(members.SelectMany(m => m.Positive.Batch).ToList());
+        var negative = members.SelectMany(m => m.Negative).ToList();
+        var run = new LatentImg2Img
+        {
+            EpsModel = model.Eps,
+            Sampler = sampler,
+            Scheduler = scheduler,
+            Steps = p.Steps,
+            Denoising = p.Denoising,
+            CfgScale = p.CfgScale,
+            Conditioning = PromptGuidance.From(positive, negative),
+            ImageConditioning = imageConditioning,
+            KeepMask = keep,
+        };
+        var samples = run.Run(initLatent, rng);
+        var decoded = model.DecodeLatents(samples);
+        var pixels = (decoded * 255).floor().to(ScalarType.Byte); // astype(uint8) truncates; values lie in [0,255]
+
+        var outputs = new List<Tensor>(members.Count);
+        long offset = 0;
+        foreach (var m in members)
+        {
+            var images = pixels.narrow(0, offset, m.Seeds.Length);
+            offset += m.Seeds.Length;
+            if (inpaint)
+            {
+                // WebUI pastes the original over the result through the doubled blurred mask (whole picture).
+                var overlay = InpaintMasks.OverlayMaskWholePicture(m.BlurredMask!);
+                var original = m.Frame.Init.to(device);
+                images = stack(Enumerable.Range(0, m.Seeds.Length).Select(i => InpaintMasks.CompositeUnmasked(original, images[i], overlay)).ToList());
+            }
+            outputs.Add(images.contiguous().MoveToOuterDisposeScope());
+        }
+        return outputs;
+    }
+
+    /// <summary>
+    /// WebUI's inpainting_image_conditioning: the mask (blurred, /255, rounded when mask_round; all ones without
+    /// a mask) [1,1,H,W]; the masked image lerp(src, src·(1−mask), inpainting_mask_weight) encoded to a latent;
+    /// the mask resized (nearest) to the latent size; result cat([mask, latent]) [B,5,h,w].
+    /// </summary>
+    private Tensor InpaintingConditioning(List<Prepared> members, Tensor source, ulong[] seeds, int h, int w, InpaintSettings settings)
+    {
+        using var scope = NewDisposeScope();
+        var masks = new List<Tensor>();
+        foreach (var m in members)
+        {
+            var mask = m.BlurredMask is { } b
+                ? b.to(ScalarType.Float32) / 255
+                : ones(source.shape[2], source.shape[3], device: model.Device);
+            if (m.BlurredMask is not null && settings.RoundMask) mask = mask.round();
+            for (int i = 0; i < m.Seeds.Length; i++) masks.Add(mask.unsqueeze(0).unsqueeze(0));
+        }
+        var pixelMask = cat(masks);                                                       // [B,1,H,W]
+        var masked = source.lerp(source * (1 - pixelMask), settings.InpaintingMaskWeight);
+        var latent = model.EncodeImages(masked, seeds);
+        var latentMask = nn.functional.interpolate(pixelMask, [h, w], mode: InterpolationMode.Nearest);
+        return cat([latentMask, latent], 1).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor DefaultMaskResize(Tensor mask, int width, int height)
+    {
+        using var scope = NewDisposeScope();
+        var x = mask.to(ScalarType.Float32).unsqueeze(0).unsqueeze(0);
+        var resized = nn.functional.interpolate(x, [height, width], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true);
+        return resized[0, 0].round().clamp(0, 255).to(ScalarType.Byte).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.Nn;
+using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Diffusion.Text;
+using VideoLoopback.Diffusion.Unet;
+using VideoLoopback.Diffusion.Vae;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Diffusion.Pipelines;
+
+/// <summary>How to load a <see cref="StableDiffusionModel"/>.</summary>
+public sealed record StableDiffusionLoadOptions
+{
+    /// <summary>Device and compute dtype of the networks (fp16 weights are converted on load).</summary>
+    public ModuleDevice Compute { get; init; } = ModuleDevice.Cpu;
+
+    /// <summary>A standalone VAE that replaces the checkpoint's own, or null.</summary>
+    public string? VaePath { get; init; }
+
+    /// <summary>UNet attention heads (SD1.x: 8).</summary>
+    public int UnetHeads { get; init; } = UnetConfig.Sd1NumHeads;
+
+    /// <summary>CLIP attention heads; null = the text model's default detection (CLIP-L: 12).</summary>
+    public int? ClipHeads { get; init; }
+
+    /// <summary>
+    /// Options for <paramref name="checkpointPath"/>: head counts come from a <c>NAME.config.json</c> beside
+    /// <c>NAME.safetensors</c> (keys <c>unet_num_heads</c>, <c>clip_heads</c>) when there is one — small
+    /// research models whose widths do not follow the 64-wide-head rule ship one — else the SD1.x values.
+    /// </summary>
+    public static StableDiffusionLoadOptions ForCheckpoint(string checkpointPath, ModuleDevice compute)
+    {
+        var options = new StableDiffusionLoadOptions { Compute = compute };
+        var sidecar = Path.ChangeExtension(checkpointPath, null) + ".config.json";
+        if (!File.Exists(sidecar)) return options;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sidecar));
+            var root = json.RootElement;
+            return options with
+            {
+                UnetHeads = root.TryGetProperty("unet_num_heads", out var u) ? u.GetInt32() : options.UnetHeads,
+                ClipHeads = root.TryGetProperty("clip_heads", out var c) ? c.GetInt32() : options.ClipHeads,
+            };
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{sidecar}: unreadable model config ({e.Message})", e);
+        }
+    }
+}
+
+/// <summary>
+/// An SD1.x checkpoint loaded once: UNet, VAE (or a standalone override) and the CLIP text model with one
+/// prompt conditioner (and its encoding cache) per clip-skip value. Time spent in the network forwards is
+/// accumulated in <see cref="ForwardTime"/> so callers can report what lies outside them.
+/// </summary>
+public sealed class StableDiffusionModel : IDisposable
+{
+    /// <summary>SD1.x latent scale factor (LDM scale_factor).</summary>
+    public const double LatentScale = 0.18215;
+
+    private readonly Dictionary<int, PromptConditioner> _conditioners = new();
+    private readonly Stopwatch _forward = new();
+
+    private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute)
+    {
+        CheckpointPath = checkpointPath;
+        Info = info;
+        Unet = unet;
+        Vae = vae;
+        TextModel = text;
+        Compute = compute;
+    }
+
+    public string CheckpointPath { get; }
+    /// <summary>What the checkpoint inspection found; null for a model built from networks.</summary>
+    public CheckpointInfo? Info { get; }
+    public UnetModel Unet { get; }
+    public AutoencoderKL Vae { get; }
+    public ClipTextModel TextModel { get; }
+    public ModuleDevice Compute { get; }
+    public Device Device => Compute.Device;
+
+    /// <summary>A 9-channel UNet (masked-image latent + mask concatenated to the input).</summary>
+    public bool IsInpainting => Unet.Config.InChannels == 9;
+
+    /// <summary>Wall time spent inside UNet, VAE and CLIP forwards since load.</summary>
+    public TimeSpan ForwardTime => _forward.Elapsed;
+
+    /// <summary>Checks the file is a supported SD1.x checkpoint, then loads its networks onto the compute device.</summary>
+    public static StableDiffusionModel Load(string checkpointPath, StableDiffusionLoadOptions? options = null)
+    {
+        options ??= new StableDiffusionLoadOptions();
+        if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"{checkpointPath}: checkpoint not found", checkpointPath);
+        using var file = SafetensorsFile.Open(checkpointPath);
+        var info = CheckpointInspector.Inspect(file);
+        info.EnsureFamily(CheckpointFamily.StableDiffusion1, CheckpointFamily.StableDiffusion1Inpainting);
+        if (options.VaePath is { } vaePath)
+        {
+            using var vaeFile = SafetensorsFile.Open(vaePath);
+            CheckpointInspector.Inspect(vaeFile).EnsureFamily(CheckpointFamily.Vae);
+        }
+        UnetModel? unet = null;
+        AutoencoderKL? vae = null;
+        ClipTextModel? text = null;
+        try
+        {
+            unet = StableDiffusionWeights.LoadUnet(file, options.Compute, options.UnetHeads);
+            if (options.VaePath is { } path)
+            {
+                using var vaeFile = SafetensorsFile.Open(path);
+                vae = StableDiffusionWeights.LoadVae(vaeFile, options.Compute);
+            }
+            else vae = StableDiffusionWeights.LoadVae(file, options.Compute);
+            text = ClipTextModel.FromCheckpoint(file, options.Compute.Device, options.Compute.DType, options.ClipHeads);
+            return new StableDiffusionModel(checkpointPath, info, unet, vae, text, options.Compute);
+        }
+        catch
+        {
+            unet?.Dispose();
+            vae?.Dispose();
+            text?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A model over networks built elsewhere (benchmarks with random weights); it owns and disposes them.</summary>
+    public static StableDiffusionModel FromNetworks(string name, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute) =>
+        new(name, null, unet, vae, text, compute);
+
+    /// <summary>The prompt conditioner for a clip-skip value (created once; its cache lives as long as the model).</summary>
+    public PromptConditioner Conditioner(int clipSkip)
+    {
+        if (!_conditioners.TryGetValue(clipSkip, out var conditioner))
+        {
+            conditioner = new PromptConditioner(TextModel, clipSkip: clipSkip);
+            _conditioners[clipSkip] = conditioner;
+        }
+        return conditioner;
+    }
+
+    /// <summary>Runs <paramref name="work"/> counting its time as network forward time.</summary>
+    public T Timed<T>(Func<T> work)
+    {
+        bool outer = !_forward.IsRunning;
+        if (outer) _forward.Start();
+        try { return work(); }
+        finally { if (outer) _forward.Stop(); }
+    }
+
+    /// <summary>
+    /// eps(x [N,4,h,w], t [N], text [N,T,D], image conditioning [N,5,h,w] or null): inpainting UNets get the
+    /// image conditioning concatenated to the input (LDM c_concat); other UNets ignore it, as WebUI's zeros.
+    /// </summary>
+    public Tensor Eps(Tensor x, Tensor t, Tensor text, Tensor? image)
+    {
+        var input = IsInpainting
+            ? cat([x, (image ?? throw new ArgumentException("an inpainting UNet needs image conditioning")).to(x.dtype)], 1)
+            : x;
+        return Timed(() => Unet.Forward(input, t, text));
+    }
+
+    /// <summary>
+    /// Images in [-1,1] [B,3,H,W] -> scaled latents [B,4,H/8,W/8] float32. WebUI's
+    /// get_first_stage_encoding samples the posterior (mean + std·randn); WebUI draws that randn from the
+    /// global torch RNG, whose state no setting pins, so here each image draws it from a CPU generator
+    /// seeded with its own seed: deterministic and independent of batching. (The SD VAE's std is tiny.)
+    /// </summary>
+    public Tensor EncodeImages(Tensor images, IReadOnlyList<ulong> seeds)
+    {
+        if (seeds.Count != images.shape[0]) throw new ArgumentException($"{images.shape[0]} images but {seeds.Count} seeds");
+        using var scope = NewDisposeScope();
+        using var posterior = Timed(() => Vae.Encode(images.to(Compute.DType, Device)));
+        var mean = posterior.Mean.to(ScalarType.Float32);
+        var std = posterior.Std().to(ScalarType.Float32);
+        var noise = stack(seeds.Select(s =>
+        {
+            using var generator = new Generator(s, CPU);
+            return randn(mean.shape[1..], ScalarType.Float32, CPU, generator: generator).to(Device);
+        }));
+        return ((mean + std * noise) * LatentScale).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Scaled latents [B,4,h,w] -> images [B,3,8h,8w] in [0,1] float32 (WebUI: clamp((x+1)/2, 0, 1)).</summary>
+    public Tensor DecodeLatents(Tensor latents)
+    {
+        using var scope = NewDisposeScope();
+        var decoded = Timed(() => Vae.Decode((latents / LatentScale).to(Compute.DType))).to(ScalarType.Float32);
+        return ((decoded + 1) / 2).clamp(0, 1).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in _conditioners.Values) c.Dispose();
+        _conditioners.Clear();
+        Unet.Dispose();
+        Vae.Dispose();
+        TextModel.Dispose();
+    }
+}

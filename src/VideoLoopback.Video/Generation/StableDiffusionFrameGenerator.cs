@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using VideoLoopback.Diffusion.Pipelines;
+using VideoLoopback.Video.Imaging;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Video.Generation;
+
+/// <summary>
+/// The loopback engine's Stable Diffusion generator: every frame of a request becomes WebUI img2img (or
+/// inpainting when the frame has a mask) with the frame's prompt, seeds, CFG, steps, denoising, sampler,
+/// clip skip and batch size × batch count. Inpainting uses WebUI's img2img defaults (mask blur 4, masked
+/// content original, whole picture), as the original extension leaves them at the UI's values.
+/// Frames run one at a time (each with its batch_size images in one UNet batch, as WebUI), so a
+/// frame's result is bit-identical however the engine groups frames into requests.
+/// </summary>
+public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
+{
+    private readonly StableDiffusionModel _model;
+    private readonly Img2ImgPipeline _pipeline;
+    private readonly Lazy<string> _hash;
+
+    public StableDiffusionFrameGenerator(StableDiffusionModel model)
+    {
+        _model = model;
+        // PIL's default Image.resize filter (bicubic) for the latent mask, bit-exact.
+        _pipeline = new Img2ImgPipeline(model)
+        {
+            ShareUnetBatches = false,
+            MaskResize = (mask, width, height) => ImageResize.Resize(mask.unsqueeze(0), width, height, ResampleFilter.Bicubic)[0],
+        };
+        ModelName = Path.GetFileNameWithoutExtension(model.CheckpointPath);
+        _hash = new Lazy<string>(() => ShortHash(model.CheckpointPath));
+    }
+
+    /// <summary>The checkpoint file name without extension, as WebUI's model_name.</summary>
+    public string ModelName { get; }
+
+    /// <summary>WebUI's short hash: the first 10 hex digits of the file's SHA-256 (computed once, on first use).</summary>
+    public string ModelHash => _hash.Value;
+
+    public StableDiffusionModel Model => _model;
+
+    public IReadOnlyList<Tensor> Generate(GenerationRequest request, CancellationToken cancellation = default)
+    {
+        var frames = new List<List<Img2ImgFrame>>(request.Count);
+        using var scope = NewDisposeScope();
+        // Build and validate every frame's runs before generating any.
+        for (int i = 0; i < request.Count; i++) frames.Add(RunsOf(request, i));
+        var validated = frames.SelectMany(f => f).ToList();
+        if (validated.Count == 0) return [];
+
+        var results = new List<Tensor>(request.Count);
+        foreach (var runs in frames)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var images = runs.Select(run => _pipeline.Run([run])[0]).ToList();
+            results.Add(cat(images).to(request.InitImages.device).MoveToOuterDisposeScope());
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// One pipeline run per batch of the frame (WebUI's n_iter loop): batch n starts at image n·batch_size, so
+    /// image k gets seed Seed + k (Seed with a variation strength) and subseed Subseed + k.
+    /// </summary>
+    private List<Img2ImgFrame> RunsOf(GenerationRequest request, int index)
+    {
+        var p = request.Frames[index];
+        // Control images (the input or reference frames) only matter to ControlNet units, which this generator does not run.
+        if (p.BatchSize < 1 || p.BatchCount < 1)
+            throw new ArgumentOutOfRangeException(nameof(p.BatchSize), $"frame {index}: batch size and batch count must be ≥ 1 (got {p.BatchSize}, {p.BatchCount})");
+        var init = ToRgb(request.InitImages[index]);
+        if (init.shape[1] != p.Height || init.shape[2] != p.Width)
+            init = WebUiResize.Resize(init.unsqueeze(0), (WebUiResizeMode)p.ResizeMode, p.Width, p.Height)[0];
+        Tensor? mask = null;
+        if (request.Masks[index] is { } m)
+        {
+            mask = m.dim() == 3 ? m[0] : m;
+            if (mask.shape[0] != p.Height || mask.shape[1] != p.Width)
+                mask = WebUiResize.Resize(mask.unsqueeze(0).unsqueeze(0), (WebUiResizeMode)p.ResizeMode, p.Width, p.Height)[0, 0];
+        }
+        var runs = new List<Img2ImgFrame>(p.BatchCount);
+        for (int n = 0; n < p.BatchCount; n++)
+        {
+            long offset = (long)n * p.BatchSize;
+            var settings = new Img2ImgParams
+            {
+                Prompt = p.Prompt, NegativePrompt = p.NegativePrompt,
+                Seed = unchecked((ulong)(p.SubseedStrength == 0 ? p.Seed + offset : p.Seed)),
+                Subseed = unchecked((ulong)(p.Subseed + offset)), SubseedStrength = p.SubseedStrength,
+                CfgScale = p.CfgScale, Steps = p.Steps, Denoising = p.DenoisingStrength, Sampler = p.SamplerName,
+                ClipSkip = p.ClipSkip, BatchSize = p.BatchSize,
+            };
+            runs.Add(new Img2ImgFrame(init, settings, mask));
+        }
+        return runs;
+    }
+
+    /// <summary>RGB [3,H,W]; RGBA is flattened onto white, as WebUI's images.flatten with the default background.</summary>
+    private static Tensor ToRgb(Tensor image)
+    {
+        if (image.shape[0] == 3) return image;
+        if (image.shape[0] != 4) throw new ArgumentException($"init image must be RGB or RGBA, got {image.shape[0]} channels");
+        var rgb = image.narrow(0, 0, 3).contiguous();
+        var alpha = image[3];
+        var white = full_like(rgb, 255);
+        return InpaintMasks.CompositeUnmasked(white, rgb, alpha);
+    }
+
+    private static string ShortHash(string path)
+    {
+        if (!File.Exists(path)) return "0000000000"; // a model built in memory (benchmarks) has no file to hash
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream))[..10];
+    }
+
+    public void Dispose() => _model.Dispose();
+}

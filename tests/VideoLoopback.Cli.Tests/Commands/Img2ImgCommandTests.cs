@@ -1,0 +1,102 @@
+using System.Buffers.Binary;
+using System.Text;
+using VideoLoopback.Cli.Tests.Render;
+using VideoLoopback.Tests.Shared;
+using VideoLoopback.Video.Imaging;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Cli.Tests.Commands;
+
+/// <summary><c>videoloopback img2img</c> on the tiny SD1.5 checkpoint: PNGs with WebUI's parameters text; bad values refused before loading.</summary>
+[Trait("Area", "sd15")]
+public sealed class Img2ImgCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("vl-img2img-");
+
+    private static string Tiny => Path.GetFullPath(Path.Combine(GoldenData.Path("sd15"), "tiny-sd15.safetensors"));
+
+    private string WriteImage(string name, Tensor image)
+    {
+        var path = Path.Combine(_temp.FullName, name);
+        ImageFile.Write(path, image);
+        return path;
+    }
+
+    private string Init() => WriteImage("init.png", (arange(3 * 40 * 40, dtype: ScalarType.Int32) % 253).reshape(3, 40, 40).to(ScalarType.Byte));
+
+    /// <summary>The text chunks of a PNG file, read straight from its bytes.</summary>
+    private static Dictionary<string, string> TextChunks(string path)
+    {
+        var data = File.ReadAllBytes(path);
+        var result = new Dictionary<string, string>();
+        for (int at = 8; at + 8 <= data.Length;)
+        {
+            int length = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(at));
+            var type = Encoding.ASCII.GetString(data, at + 4, 4);
+            if (type == "tEXt")
+            {
+                var body = data.AsSpan(at + 8, length);
+                int zero = body.IndexOf((byte)0);
+                result[Encoding.Latin1.GetString(body[..zero])] = Encoding.Latin1.GetString(body[(zero + 1)..]);
+            }
+            at += 12 + length;
+        }
+        return result;
+    }
+
+    [Fact]
+    public void WritesPngsWithWebUiParameters()
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", Tiny, "--init", Init(), "--prompt", "a cat", "--negative", "ugly",
+            "--steps", "2", "--cfg", "7", "--denoising", "0.5", "--seed", "42", "--width", "32", "--height", "32", "--batch-size", "2", "--output", output);
+        Assert.True(code == 0, $"img2img failed ({code}): {log}");
+        var files = Directory.GetFiles(output, "*.png").OrderBy(f => f).ToArray();
+        Assert.Equal(["00000-42.png", "00001-43.png"], files.Select(Path.GetFileName));
+        var (image, mode) = ImageFile.Read(files[0]);
+        Assert.Equal(ImageMode.RGB, mode);
+        Assert.Equal([3L, 32, 32], image.shape);
+        var parameters = TextChunks(files[1])["parameters"];
+        Assert.Equal("a cat\nNegative prompt: ugly\nSteps: 2, Sampler: Euler a, CFG scale: 7.0, Seed: 43, Size: 32x32, Model: tiny-sd15, Denoising strength: 0.5", parameters);
+    }
+
+    [Fact]
+    public void InpaintingWithAMaskKeepsTheUnmaskedArea()
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var mask = zeros(1, 40, 40, ScalarType.Byte);
+        mask[.., TensorIndex.Slice(16, 24), TensorIndex.Slice(16, 24)] = tensor((byte)255);
+        var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", Tiny, "--init", Init(), "--mask", WriteImage("mask.png", mask), "--mask-blur", "0",
+            "--prompt", "x", "--steps", "2", "--seed", "1", "--output", output);
+        Assert.True(code == 0, $"img2img inpaint failed ({code}): {log}");
+        var (result, _) = ImageFile.Read(Assert.Single(Directory.GetFiles(output, "*.png")));
+        var (init, _) = ImageFile.Read(Path.Combine(_temp.FullName, "init.png"));
+        Assert.True(result[.., ..8, ..].eq(init[.., ..8, ..]).all().item<bool>(), "rows far from the mask changed");
+        Assert.Contains("Mask blur: 0", TextChunks(Directory.GetFiles(output, "*.png")[0])["parameters"]);
+    }
+
+    [Theory]
+    [InlineData("--steps", "0", "steps must be ≥ 1")]
+    [InlineData("--denoising", "1.2", "denoising strength must lie in [0,1]")]
+    [InlineData("--sampler", "Nope", "unknown sampler 'Nope'")]
+    [InlineData("--scheduler", "Nope", "unknown scheduler 'Nope'")]
+    [InlineData("--width", "30", "multiples of 8")]
+    public void BadValuesAreRefused(string option, string value, string expected)
+    {
+        var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", "/nonexistent.safetensors", "--init", Init(), "--prompt", "x", option, value);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, log.ReplaceLineEndings(" ").Replace("  ", " "));
+    }
+
+    [Fact]
+    public void UnreadableImageIsRefused()
+    {
+        var broken = Path.Combine(_temp.FullName, "broken.png");
+        File.WriteAllBytes(broken, [1, 2, 3, 4]);
+        var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", Tiny, "--init", broken, "--prompt", "x");
+        Assert.Equal(1, code);
+        Assert.Contains("broken.png", log);
+    }
+
+    public void Dispose() => _temp.Delete(recursive: true);
+}

@@ -1,0 +1,51 @@
+using VideoLoopback.Tests.Shared;
+using VideoLoopback.Video.Imaging;
+using static TorchSharp.torch;
+
+namespace VideoLoopback.Cli.Tests.Render;
+
+/// <summary><c>render --generator sd</c> on the tiny SD1.5 checkpoint of tests/golden/sd15, and without weights.</summary>
+[Trait("Area", "loopback")]
+public sealed class StableDiffusionRenderTests : IDisposable
+{
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("vl-render-sd-");
+
+    private static string Tiny => Path.GetFullPath(Path.Combine(GoldenData.Path("sd15"), "tiny-sd15.safetensors"));
+
+    private string InputImage()
+    {
+        var path = Path.Combine(_temp.FullName, "input.png");
+        using var image = (arange(3 * 32 * 32, dtype: ScalarType.Int32) % 251).reshape(3, 32, 32).to(ScalarType.Byte);
+        ImageFile.Write(path, image);
+        return path;
+    }
+
+    [Fact]
+    public void TinyRenderWithTheSdGeneratorCompletes()
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var (code, log) = CliProcess.RunCli("render", "--generator", "sd", "--checkpoint", Tiny, "--device", "cpu", "--no-video",
+            "--input", InputImage(), "--max-frames", "2", "--output", output, "--loop-n", "2", "--width", "32", "--height", "32",
+            "--steps", "2", "--denoising-strength", "0.5", "--sampler-name", "Euler a", "--seed", "3", "--prompt", "a red fox", "--negative-prompt", "blurry");
+        Assert.True(code == 0, $"sd render failed ({code}): {log}");
+        var run = Assert.Single(Directory.GetDirectories(output));
+        foreach (var loop in new[] { "loop_1", "loop_2" })
+        {
+            var frames = Directory.GetFiles(Path.Combine(run, "output_frames", loop), "*.png");
+            Assert.Equal(2, frames.Length);
+            var (image, _) = ImageFile.Read(frames[0]);
+            Assert.Equal([3L, 32, 32], image.shape);
+        }
+    }
+
+    [Fact]
+    public void MissingWeightsSayHowToGetThem()
+    {
+        var (code, log) = CliProcess.RunCli("render", "--generator", "sd", "--checkpoint", Path.Combine(_temp.FullName, "none.safetensors"), "--device", "cpu",
+            "--input", InputImage(), "--output", Path.Combine(_temp.FullName, "out"), "--width", "32", "--height", "32", "--prompt", "x");
+        Assert.Equal(1, code);
+        Assert.Contains("scripts/fetch-weights.sh", log);
+    }
+
+    public void Dispose() => _temp.Delete(recursive: true);
+}
