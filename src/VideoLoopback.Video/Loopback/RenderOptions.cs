@@ -3,7 +3,7 @@ namespace VideoLoopback.Video.Loopback;
 /// <summary>How a render runs (not what it renders).</summary>
 public sealed record RenderOptions
 {
-    /// <summary>The run folder name; null = the current time as the original writes it (yyMMdd_HHmmss, UTC+8).</summary>
+    /// <summary>The run folder name; null = the current time as the original writes it (yyMMdd_HHmmss, local time).</summary>
     public string? Timestamp { get; init; }
 
     /// <summary>Continue the run folder <c>&lt;output&gt;/&lt;Timestamp&gt;</c> from its last finished frame.</summary>
@@ -18,5 +18,5 @@ public sealed record RenderOptions
     public IProgress<RenderProgress>? Progress { get; init; }
 
     /// <summary>The original's timestamp format, in the original's time zone (UTC+8).</summary>
-    public static string Now() => DateTime.UtcNow.AddHours(8).ToString("yyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Now() => DateTime.Now.ToString("yyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
 }
