@@ -23,8 +23,8 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
         long blockIn = ch * config.ChannelMult[levels - 1];
         _convIn = Layers.Conv(config.ZChannels, blockIn, 3, on, padding: 1);
         register_module("conv_in", _convIn);
-        _mid = [new VaeResnetBlock(blockIn, blockIn, on), new VaeAttentionBlock(blockIn, on), new VaeResnetBlock(blockIn, blockIn, on)];
-        register_module("mid", new Slots(("block_1", _mid[0]), ("attn_1", _mid[1]), ("block_2", _mid[2])));
+        (_mid, var midNames) = VaeMidBlock.Create(blockIn, on);
+        register_module("mid", midNames);
 
         var byLevel = new (string, nn.Module)[levels];
         for (int i = levels - 1; i >= 0; i--)
@@ -66,15 +66,7 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor z)
     {
         using var scope = NewDisposeScope();
-        var h = _convIn.call(z);
-        foreach (var layer in _mid.Concat(_up))
-        {
-            var next = layer.call(h);
-            h.Dispose();
-            h = next;
-        }
-        using var normed = _normOut.call(h);
-        h.Dispose();
+        using var normed = LayerChain.Run(z, [_convIn, .. _mid, .. _up, _normOut]);
         return _convOut.call(normed).MoveToOuterDisposeScope();
     }
 }

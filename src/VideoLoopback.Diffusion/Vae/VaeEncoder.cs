@@ -53,8 +53,8 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
             levels.Add((i.ToString(), new Slots(parts.ToArray())));
         }
         register_module("down", new Slots(levels.ToArray()));
-        _mid = [new VaeResnetBlock(blockIn, blockIn, on), new VaeAttentionBlock(blockIn, on), new VaeResnetBlock(blockIn, blockIn, on)];
-        register_module("mid", new Slots(("block_1", _mid[0]), ("attn_1", _mid[1]), ("block_2", _mid[2])));
+        (_mid, var midNames) = VaeMidBlock.Create(blockIn, on);
+        register_module("mid", midNames);
         _normOut = new GroupNorm32(blockIn, on, eps: 1e-6, fusedSilu: true);
         _convOut = Layers.Conv(blockIn, 2 * config.ZChannels, 3, on, padding: 1);
         register_module("norm_out", _normOut);
@@ -64,15 +64,7 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor image)
     {
         using var scope = NewDisposeScope();
-        var h = _convIn.call(image);
-        foreach (var layer in _down.Concat(_mid))
-        {
-            var next = layer.call(h);
-            h.Dispose();
-            h = next;
-        }
-        using var normed = _normOut.call(h);
-        h.Dispose();
+        using var normed = LayerChain.Run(image, [_convIn, .. _down, .. _mid, _normOut]);
         return _convOut.call(normed).MoveToOuterDisposeScope();
     }
 }
