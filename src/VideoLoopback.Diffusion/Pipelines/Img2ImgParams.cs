@@ -1,5 +1,6 @@
 using VideoLoopback.Diffusion.Sampling;
 using VideoLoopback.Diffusion.Sampling.Noise;
+using VideoLoopback.Diffusion.Text;
 
 namespace VideoLoopback.Diffusion.Pipelines;
 
@@ -24,6 +25,8 @@ public sealed record Img2ImgParams
     public RandnSource RandnSource { get; init; } = RandnSource.Gpu; // WebUI default: the device generator
     /// <summary>Inpainting settings, used when the frame has a mask.</summary>
     public InpaintSettings Inpaint { get; init; } = new();
+    /// <summary>LoRAs applied besides the prompt's &lt;lora:…&gt; tags (these come first), resolved in the pipeline's LoRA folder.</summary>
+    public IReadOnlyList<LoraTag> Loras { get; init; } = [];
 
     /// <summary>Sampler and scheduler resolved by name; throws a clear error for unknown names.</summary>
     public (SamplerInfo Sampler, Scheduler Scheduler) ResolveSampler() => SamplerRegistry.Resolve(Sampler, Scheduler);
@@ -65,5 +68,10 @@ public sealed record InpaintSettings
     }
 }
 
-/// <summary>One frame to generate: the init image uint8 [3,H,W] at the processing size, its settings and an optional mask uint8 [H,W] or [1,H,W] (255 = repaint).</summary>
-public sealed record Img2ImgFrame(TorchSharp.torch.Tensor Init, Img2ImgParams Params, TorchSharp.torch.Tensor? Mask = null);
+/// <summary>
+/// One frame to generate: the init image uint8 [3,H,W] at the processing size, its settings, an optional mask uint8 [H,W] or
+/// [1,H,W] (255 = repaint), and optional ControlNet units whose hints are [1,3,H,W] in [0,1] at the processing size
+/// (see <see cref="ControlNet.HintImage"/>).
+/// </summary>
+public sealed record Img2ImgFrame(TorchSharp.torch.Tensor Init, Img2ImgParams Params, TorchSharp.torch.Tensor? Mask = null,
+    IReadOnlyList<ControlNet.ControlNetUnit>? Controls = null);

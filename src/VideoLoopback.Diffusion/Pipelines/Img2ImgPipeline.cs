@@ -1,3 +1,5 @@
+using VideoLoopback.Diffusion.ControlNet;
+using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Sampling.Noise;
 using VideoLoopback.Diffusion.Text;
 using static TorchSharp.torch;
@@ -30,22 +32,50 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
     /// </summary>
     public bool ShareUnetBatches { get; init; } = true;
 
+    /// <summary>
+    /// The folder "&lt;lora:name:…&gt;" tags and <see cref="Img2ImgParams.Loras"/> are resolved in; null = no LoRAs
+    /// (a frame asking for one is refused). Unknown names are warned about by the library and skipped, as WebUI does.
+    /// </summary>
+    public LoraLibrary? Loras { get; init; }
+
     /// <summary>Generates every frame: the i-th result is uint8 [BatchSize_i,3,H_i,W_i] on the model's device.</summary>
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Img2ImgFrame> frames)
     {
         if (frames.Count == 0) return [];
         for (int i = 0; i < frames.Count; i++) Validate(frames[i], i);
+        // Tags are stripped and LoRA files loaded for every frame before any sampling, so a bad tag or file stops the call early.
+        var withLoras = frames.Select(ResolveLoras).ToList();
 
-        var prepared = frames.Select(Prepare).ToList();
         var results = new Tensor[frames.Count];
-        foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
+        // WebUI merges a batch's LoRAs before it encodes the prompts; frames wanting the same set run after one merge.
+        foreach (var sameLoras in Enumerable.Range(0, frames.Count).GroupBy(i => LoraSetKey(withLoras[i].Set)))
         {
-            var members = group.ToList();
-            var outputs = RunGroup(members);
-            for (int i = 0; i < members.Count; i++) results[members[i].Index] = outputs[i];
+            model.ApplyLoras(withLoras[sameLoras.First()].Set);
+            var prepared = sameLoras.Select(i => Prepare(withLoras[i].Frame, i)).ToList();
+            foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
+            {
+                var members = group.ToList();
+                var outputs = RunGroup(members);
+                for (int i = 0; i < members.Count; i++) results[members[i].Index] = outputs[i];
+            }
         }
         return results;
     }
+
+    /// <summary>The frame with the LoRA tags removed from its prompt, and the LoRAs it asks for (the job's first, then the prompt's).</summary>
+    private (Img2ImgFrame Frame, IReadOnlyList<LoraActivation> Set) ResolveLoras(Img2ImgFrame frame, int index)
+    {
+        var (text, tags) = ExtraNetworkTag.Extract(frame.Params.Prompt);
+        var requested = frame.Params.Loras.Concat(LoraTag.From(tags)).ToList();
+        var stripped = frame with { Params = frame.Params with { Prompt = text } };
+        if (requested.Count == 0) return (stripped, []);
+        if (Loras is null)
+            throw new ArgumentException($"frame {index}: LoRA '{requested[0].Name}' requested but no LoRA folder is set");
+        return (stripped, Loras.Resolve(requested));
+    }
+
+    private static string LoraSetKey(IReadOnlyList<LoraActivation> set) =>
+        string.Join("|", set.Select(a => $"{a.Network.FilePath}:{a.TextEncoderMultiplier:R}:{a.UnetMultiplier:R}:{a.DynamicDimension}"));
 
     private void Validate(Img2ImgFrame frame, int index)
     {
@@ -62,6 +92,18 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             var m = mask.dim() == 3 && mask.shape[0] == 1 ? mask[0] : mask;
             if (mask.dtype != ScalarType.Byte || m.dim() != 2 || m.shape[0] != init.shape[1] || m.shape[1] != init.shape[2])
                 throw new ArgumentException($"{where}: mask must be uint8 [H,W] of the image size {init.shape[2]}x{init.shape[1]}, got {mask.dtype} [{string.Join(",", mask.shape)}]");
+        }
+        foreach (var (unit, k) in (frame.Controls ?? []).Select((u, k) => (u, k)))
+        {
+            var hint = unit.Hint;
+            if (hint.dim() != 4 || hint.shape[0] != 1 || hint.shape[1] != 3 || hint.shape[2] != init.shape[1] || hint.shape[3] != init.shape[2])
+                throw new ArgumentException($"{where}: ControlNet {k + 1}: control image must be [1,3,{init.shape[1]},{init.shape[2]}] (the image size), got [{string.Join(",", hint.shape)}]");
+            if (!double.IsFinite(unit.Weight))
+                throw new ArgumentOutOfRangeException(nameof(ControlNetUnit.Weight), unit.Weight, $"{where}: ControlNet {k + 1}: weight must be a finite number");
+            if (!(unit.GuidanceStart >= 0 && unit.GuidanceStart <= unit.GuidanceEnd && unit.GuidanceEnd <= 1))
+                throw new ArgumentOutOfRangeException(nameof(ControlNetUnit.GuidanceStart), $"{where}: ControlNet {k + 1}: guidance start {unit.GuidanceStart} / end {unit.GuidanceEnd} must satisfy 0 <= start <= end <= 1");
+            if (unit.Model.Config.InChannels != model.Unet.Config.InChannels || unit.Model.Config.ContextDim != model.Unet.Config.ContextDim)
+                throw new ArgumentException($"{where}: ControlNet {k + 1} takes {unit.Model.Config.InChannels} input channels and context {unit.Model.Config.ContextDim}, the UNet {model.Unet.Config.InChannels} and {model.Unet.Config.ContextDim}");
         }
         if (frame.Params.ClipSkip > model.TextModel.Config.LayerCount)
             throw new ArgumentOutOfRangeException(nameof(Img2ImgParams.ClipSkip), frame.Params.ClipSkip, $"{where}: clip skip must not exceed the text model's {model.TextModel.Config.LayerCount} layers");
@@ -93,8 +135,25 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
                          + "|" + string.Join(",", negative[0].Entries.Select(e => e.Cond.shape[^2]));
         string key = string.Join(";", p.Steps, sampler.Name, scheduler.Name, p.Denoising.ToString("R"), p.CfgScale.ToString("R"),
             p.SubseedStrength.ToString("R"), p.RandnSource, frame.Init.shape[1], frame.Init.shape[2], p.ClipSkip, lengths,
-            frame.Mask is null ? "img2img" : p.Inpaint.ToString());
+            frame.Mask is null ? "img2img" : p.Inpaint.ToString(), ControlKey(frame.Controls));
         return new Prepared(index, frame, seeds, subseeds, blurred, positive, negative, key);
+    }
+
+    /// <summary>Frames share a batch only with the same ControlNets, weights, windows and modes (their hints may differ).</summary>
+    private static string ControlKey(IReadOnlyList<ControlNetUnit>? units) => units is null || units.Count == 0
+        ? "no control"
+        : string.Join(",", units.Select(u => $"{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(u.Model)}:{u.Weight:R}:{u.GuidanceStart:R}:{u.GuidanceEnd:R}:{u.Mode}"));
+
+    /// <summary>The group's ControlNet units with each image's hint as one row ([B,3,H,W]), or null without ControlNets.</summary>
+    private ControlGuidance? ControlFor(List<Prepared> members, int samplingSteps)
+    {
+        var units = members[0].Frame.Controls;
+        if (units is null || units.Count == 0) return null;
+        var stacked = units.Select((unit, k) => unit with
+        {
+            Hint = cat(members.Select(m => m.Frame.Controls![k].Hint.to(model.Device).expand(m.Seeds.Length, -1, -1, -1)).ToList()),
+        }).ToList();
+        return new ControlGuidance(stacked, samplingSteps);
     }
 
     private List<Tensor> RunGroup(List<Prepared> members)
@@ -142,9 +201,13 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         using var rng = new ImageNoise([4, h, w], seeds, p.RandnSource, device, subseeds, p.SubseedStrength);
         var positive = new MultiCondConditioning(members.SelectMany(m => m.Positive.Batch).ToList());
         var negative = members.SelectMany(m => m.Negative).ToList();
+        // WebUI announces t_enc + 1 sampling steps for img2img; the guidance window is a fraction of those.
+        var control = ControlFor(members, Img2ImgSteps.TEncFor(p.Steps, p.Denoising) + 1);
         var run = new LatentImg2Img
         {
-            EpsModel = model.Eps,
+            EpsModel = (x, t, rows) => model.Eps(x, t, rows, control),
+            // WebUI's state.sampling_step becomes i in the callback after step i, so step i+1's model calls see i.
+            Callback = control is null ? null : step => control.SamplerStep = step.Index + 1,
             Sampler = sampler,
             Scheduler = scheduler,
             Steps = p.Steps,

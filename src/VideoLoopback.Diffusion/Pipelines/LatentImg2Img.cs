@@ -12,8 +12,8 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// </summary>
 public sealed class LatentImg2Img
 {
-    /// <summary>eps(x [N,4,h,w], t [N] (continuous or integer timesteps), text rows [N,T,D], image conditioning rows or null).</summary>
-    public required Func<Tensor, Tensor, Tensor, Tensor?, Tensor> EpsModel { get; init; }
+    /// <summary>eps(x [N,4,h,w], t [N] (continuous or integer timesteps), the rows' text and image conditioning).</summary>
+    public required ConditionedModel EpsModel { get; init; }
     public required SamplerInfo Sampler { get; init; }
     public Scheduler Scheduler { get; init; } = Scheduler.Automatic;
     public required int Steps { get; init; }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Diffusion.Sampling;
 using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Diffusion.Unet;
 using VideoLoopback.Diffusion.Vae;
@@ -63,6 +65,7 @@ public sealed class StableDiffusionModel : IDisposable
 
     private readonly Dictionary<int, PromptConditioner> _conditioners = new();
     private readonly Stopwatch _forward = new();
+    private LoraMerger? _loras;
 
     private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute)
     {
@@ -151,16 +154,38 @@ public sealed class StableDiffusionModel : IDisposable
     }
 
     /// <summary>
-    /// eps(x [N,4,h,w], t [N], text [N,T,D], image conditioning [N,5,h,w] or null): inpainting UNets get the
-    /// image conditioning concatenated to the input (LDM c_concat); other UNets ignore it, as WebUI's zeros.
+    /// eps(x [N,4,h,w], t [N], the rows' text [N,T,D] and image conditioning [N,5,h,w] or null): inpainting UNets get the
+    /// image conditioning concatenated to the input (LDM c_concat); other UNets ignore it, as WebUI's zeros. With
+    /// <paramref name="control"/>, the ControlNets see the UNet's input and their summed residuals are added to it.
     /// </summary>
-    public Tensor Eps(Tensor x, Tensor t, Tensor text, Tensor? image)
+    public Tensor Eps(Tensor x, Tensor t, ModelConditioning rows, ControlGuidance? control = null)
     {
+        using var scope = NewDisposeScope();
         var input = IsInpainting
-            ? cat([x, (image ?? throw new ArgumentException("an inpainting UNet needs image conditioning")).to(x.dtype)], 1)
+            ? cat([x, (rows.Image ?? throw new ArgumentException("an inpainting UNet needs image conditioning")).to(x.dtype)], 1)
             : x;
-        return Timed(() => Unet.Forward(input, t, text));
+        return Timed(() => Unet.Forward(input, t, rows.Text, control?.Residuals(input, t, rows))).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Makes <paramref name="set"/> the LoRAs merged into the UNet and text encoder (nothing happens when it is already
+    /// merged). A change also empties the prompt-encoding caches, whose encodings came from the previous text-encoder weights.
+    /// </summary>
+    public void ApplyLoras(IReadOnlyList<LoraActivation> set)
+    {
+        if (_loras is null)
+        {
+            if (set.Count == 0) return;
+            _loras = new LoraMerger(Unet, TextModel);
+        }
+        var before = _loras.Active;
+        _loras.Apply(set);
+        if (ReferenceEquals(before, _loras.Active)) return;
+        foreach (var conditioner in _conditioners.Values) conditioner.ClearCache();
+    }
+
+    /// <summary>The LoRAs merged now, in merge order.</summary>
+    public IReadOnlyList<LoraActivation> ActiveLoras => _loras?.Active ?? [];
 
     /// <summary>
     /// Images in [-1,1] [B,3,H,W] -> scaled latents [B,4,H/8,W/8] float32. WebUI's
@@ -193,6 +218,7 @@ public sealed class StableDiffusionModel : IDisposable
 
     public void Dispose()
     {
+        _loras?.Dispose();
         foreach (var c in _conditioners.Values) c.Dispose();
         _conditioners.Clear();
         Unet.Dispose();

@@ -10,8 +10,8 @@ namespace VideoLoopback.Diffusion.Sampling;
 /// denoised[i] = uncond[i] + Σ_(row, w) (out[row] − uncond[i])·w·cfg_scale. For inpainting the
 /// result is blended with the initial latent after guidance (k-diffusion) or x before it (DDIM).
 /// </summary>
-/// <param name="model">inner model: (x [N,C,H,W], sigma or timestep [N], text rows [N,T,D], image conditioning rows or null) → [N,C,H,W].</param>
-public sealed class CfgDenoiser(Func<Tensor, Tensor, Tensor, Tensor?, Tensor> model, ConditioningAtStep conditioning, double cfgScale)
+/// <param name="model">inner model: (x [N,C,H,W], sigma or timestep [N], the rows' conditioning) → [N,C,H,W].</param>
+public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep conditioning, double cfgScale)
 {
     /// <summary>Denoiser calls made so far (WebUI's self.step; second-order samplers advance it twice per step).</summary>
     public int Step { get; private set; }
@@ -46,12 +46,15 @@ public sealed class CfgDenoiser(Func<Tensor, Tensor, Tensor, Tensor?, Tensor> mo
         var sigmaIn = cat([sigma.index_select(0, condIndex), sigma]);
         Tensor? imageIn = ImageConditioning is null ? null : cat([ImageConditioning.index_select(0, condIndex), ImageConditioning]);
         long condRows = rowsOfImage.Count;
+        var imageOfRow = cat([condIndex, arange(batch, ScalarType.Int64, x.device)]);
+        var isPositive = cat([ones(condRows, ScalarType.Float32, x.device), zeros(batch, ScalarType.Float32, x.device)]);
+        var rows = new ModelConditioning(c.Cond, imageIn, imageOfRow, isPositive); // text rows set per call below
 
         Tensor output;
         if (c.Cond.shape[1] == c.Uncond.shape[1])
         {
             ModelBatchSizes.Add((int)xIn.shape[0]);
-            output = model(xIn, sigmaIn, cat([c.Cond, c.Uncond]), imageIn);
+            output = model(xIn, sigmaIn, rows with { Text = cat([c.Cond, c.Uncond]) });
         }
         else
         {
@@ -61,10 +64,10 @@ public sealed class CfgDenoiser(Func<Tensor, Tensor, Tensor, Tensor?, Tensor> mo
             {
                 long b = Math.Min(a + chunk, condRows);
                 ModelBatchSizes.Add((int)(b - a));
-                parts.Add(model(xIn.narrow(0, a, b - a), sigmaIn.narrow(0, a, b - a), c.Cond.narrow(0, a, b - a), imageIn?.narrow(0, a, b - a)));
+                parts.Add(model(xIn.narrow(0, a, b - a), sigmaIn.narrow(0, a, b - a), rows.Rows(a, b - a, c.Cond.narrow(0, a, b - a))));
             }
             ModelBatchSizes.Add(batch);
-            parts.Add(model(xIn.narrow(0, condRows, batch), sigmaIn.narrow(0, condRows, batch), c.Uncond, imageIn?.narrow(0, condRows, batch)));
+            parts.Add(model(xIn.narrow(0, condRows, batch), sigmaIn.narrow(0, condRows, batch), rows.Rows(condRows, batch, c.Uncond)));
             output = cat(parts);
         }
 

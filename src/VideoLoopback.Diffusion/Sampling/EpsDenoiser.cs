@@ -9,15 +9,14 @@ namespace VideoLoopback.Diffusion.Sampling;
 /// </summary>
 public static class EpsDenoiser
 {
-    /// <param name="epsModel">eps(x_scaled [N,C,H,W], t [N], text rows [N,T,D], image conditioning rows or null) → [N,C,H,W].</param>
-    public static Func<Tensor, Tensor, Tensor, Tensor?, Tensor> Wrap(
-        Func<Tensor, Tensor, Tensor, Tensor?, Tensor> epsModel, DiscreteSchedule schedule) =>
-        (x, sigma, text, image) =>
+    /// <param name="epsModel">eps(x_scaled [N,C,H,W], t [N], the rows' conditioning) → [N,C,H,W].</param>
+    public static ConditionedModel Wrap(ConditionedModel epsModel, DiscreteSchedule schedule) =>
+        (x, sigma, conditioning) =>
         {
             using var scope = NewDisposeScope();
             var s = sigma.reshape(-1, 1, 1, 1);
             var cIn = 1 / (s * s + 1).sqrt();
-            var eps = epsModel(x * cIn, schedule.SigmaToT(sigma), text, image);
+            var eps = epsModel(x * cIn, schedule.SigmaToT(sigma), conditioning);
             return (x + eps * -s).MoveToOuterDisposeScope();
         };
 }

@@ -65,11 +65,11 @@ public class Img2ImgEndToEndGoldenTests(Xunit.Abstractions.ITestOutputHelper out
         var unetBatches = new List<long>();
         var run = new LatentImg2Img
         {
-            EpsModel = (x, t, text, image) =>
+            EpsModel = (x, t, c) =>
             {
                 firstRowTimesteps.Add(t[0].item<float>());
                 unetBatches.Add(x.shape[0]);
-                return ToyUnet(x, t, text, image);
+                return ToyUnet(x, t, c.Text, c.Image);
             },
             Sampler = SamplerRegistry.Get(info.GetProperty("sampler").GetString()!),
             Steps = steps,
