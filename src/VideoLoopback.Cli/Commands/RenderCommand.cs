@@ -26,62 +26,68 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         [CommandOption("--model|--checkpoint <FILE>")][Description("SD checkpoint for --generator sd (default weights/v1-5-pruned-emaonly.safetensors).")] public string? Model { get; init; }
         [CommandOption("--generator-batch <N>")][Description("Frames per generator call (results do not depend on it). Default 8.")]
         public int? GeneratorBatch { get; init; }
+        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]. Unit k reads the k-th reference folder, or the input frames when there is none.")]
+        public string[]? ControlNets { get; init; }
+        [CommandOption("--lora <NAME[:WEIGHT]>")][Description("A LoRA for every frame, repeatable (prompt tags <lora:name:weight> add to these).")]
+        public string[]? Loras { get; init; }
+        [CommandOption("--lora-dir <FOLDER>")][Description("Where LoRA names are looked up, recursively. Default weights/lora.")]
+        public string? LoraDir { get; init; }
         [CommandOption("--no-video")][Description("Write the frames only, no mp4.")]
         public bool NoVideo { get; init; }
 
         [CommandOption("--input <PATH>")][Description("input_directory: a video file, a folder of images or one image.")]
         public string? Input { get; init; }
-        [CommandOption("--output <FOLDER>")] public string? Output { get; init; }
-        [CommandOption("--use-mask <BOOL>")] public bool? UseMask { get; init; }
-        [CommandOption("--mask-dir <PATH>")] public string? MaskDir { get; init; }
-        [CommandOption("--mask-threshold <N>")] public int? MaskThreshold { get; init; }
-        [CommandOption("--read-prompt-from-txt <BOOL>")] public bool? ReadPromptFromTxt { get; init; }
-        [CommandOption("--output-frame-rate <FPS>")] public double? OutputFrameRate { get; init; }
-        [CommandOption("--max-frames <N>")] public int? MaxFrames { get; init; }
-        [CommandOption("--extract-nth-frame <N>")] public int? ExtractNthFrame { get; init; }
-        [CommandOption("--is-continue <BOOL>")] public bool? IsContinue { get; init; }
-        [CommandOption("--loop-n <N>")] public int? LoopN { get; init; }
-        [CommandOption("--superimpose-alpha <A>")] public double? SuperimposeAlpha { get; init; }
-        [CommandOption("--fix-seed <BOOL>")] public bool? FixSeed { get; init; }
-        [CommandOption("--fix-subseed <BOOL>")] public bool? FixSubseed { get; init; }
-        [CommandOption("--temporal-superimpose-method <METHOD>")] public string? TemporalSuperimposeMethod { get; init; }
-        [CommandOption("--temporal-superimpose-alpha-list <LIST>")] public string? TemporalSuperimposeAlphaList { get; init; }
-        [CommandOption("--reference-frames-directory <DIRS>")][Description("Folders separated by !!!")]
+        [CommandOption("--output <FOLDER>")][Description("output_dir: each render goes to a new folder <output>/<timestamp>.")] public string? Output { get; init; }
+        [CommandOption("--use-mask <BOOL>")][Description("Inpaint only where the mask is white (masks from --mask-dir, or the frames' alpha).")] public bool? UseMask { get; init; }
+        [CommandOption("--mask-dir <PATH>")][Description("A folder of masks named like the frames, or one mask for all.")] public string? MaskDir { get; init; }
+        [CommandOption("--mask-threshold <N>")][Description("Mask pixels above this (0-255) are repainted. Default 127.")] public int? MaskThreshold { get; init; }
+        [CommandOption("--read-prompt-from-txt <BOOL>")][Description("Prompt per frame from a .txt beside each image (first line prompt, second negative).")] public bool? ReadPromptFromTxt { get; init; }
+        [CommandOption("--output-frame-rate <FPS>")][Description("Frame rate of the written videos. Default 30.")] public double? OutputFrameRate { get; init; }
+        [CommandOption("--max-frames <N>")][Description("Use at most N input frames.")] public int? MaxFrames { get; init; }
+        [CommandOption("--extract-nth-frame <N>")][Description("Use every N-th input frame. Default 1.")] public int? ExtractNthFrame { get; init; }
+        [CommandOption("--is-continue <BOOL>")][Description("The input is an earlier run's frames: take them all, no extraction.")] public bool? IsContinue { get; init; }
+        [CommandOption("--loop-n <N>")][Description("Loops over the whole video. Default 10.")] public int? LoopN { get; init; }
+        [CommandOption("--superimpose-alpha <A>")][Description("Weight of the frame before generation when blending the result onto it. Default 0.25.")] public double? SuperimposeAlpha { get; init; }
+        [CommandOption("--fix-seed <BOOL>")][Description("Same seed for every frame (else seed + frame). Default true.")] public bool? FixSeed { get; init; }
+        [CommandOption("--fix-subseed <BOOL>")][Description("Same variation seed for every frame.")] public bool? FixSubseed { get; init; }
+        [CommandOption("--temporal-superimpose-method <METHOD>")][Description("simple, or 'with difference mask from reference'.")] public string? TemporalSuperimposeMethod { get; init; }
+        [CommandOption("--temporal-superimpose-alpha-list <LIST>")][Description("Odd-length weights of neighbouring frames, e.g. 0.1,0.8,0.1. Default 1.")] public string? TemporalSuperimposeAlphaList { get; init; }
+        [CommandOption("--reference-frames-directory <DIRS>")][Description("Control-image folders separated by !!!, one per --controlnet (the first is also the difference-mask reference).")]
         public string? ReferenceFramesDirectory { get; init; }
-        [CommandOption("--save-every-loop <BOOL>")] public bool? SaveEveryLoop { get; init; }
-        [CommandOption("--subseed-strength-schedule <EXPR>")] public string? SubseedStrengthSchedule { get; init; }
-        [CommandOption("--denoising-schedule <EXPR>")] public string? DenoisingSchedule { get; init; }
-        [CommandOption("--step-schedule <EXPR>")] public string? StepSchedule { get; init; }
-        [CommandOption("--seed-schedule <EXPR>")] public string? SeedSchedule { get; init; }
-        [CommandOption("--subseed-schedule <EXPR>")] public string? SubseedSchedule { get; init; }
-        [CommandOption("--cfg-schedule <EXPR>")] public string? CfgSchedule { get; init; }
-        [CommandOption("--superimpose-alpha-schedule <EXPR>")] public string? SuperimposeAlphaSchedule { get; init; }
-        [CommandOption("--temporal-superimpose-schedule <EXPR>")] public string? TemporalSuperimposeSchedule { get; init; }
-        [CommandOption("--prompt-schedule <EXPR>")] public string? PromptSchedule { get; init; }
-        [CommandOption("--negative-prompt-schedule <EXPR>")] public string? NegativePromptSchedule { get; init; }
-        [CommandOption("--batch-count-schedule <EXPR>")] public string? BatchCountSchedule { get; init; }
-        [CommandOption("--image-post-processing-schedule <EXPR>")] public string? ImagePostProcessingSchedule { get; init; }
-        [CommandOption("--video-post-process-method <METHOD>")] public string? VideoPostProcessMethod { get; init; }
-        [CommandOption("--video-post-process-alpha <A>")] public double? VideoPostProcessAlpha { get; init; }
-        [CommandOption("--fastdvdnet-noise-sigma <S>")] public double? FastdvdnetNoiseSigma { get; init; }
+        [CommandOption("--save-every-loop <BOOL>")][Description("Write a video after every loop. Default true.")] public bool? SaveEveryLoop { get; init; }
+        [CommandOption("--subseed-strength-schedule <EXPR>")][Description("Python expression of image_i, loop_i, ... per frame (see the README's schedules).")] public string? SubseedStrengthSchedule { get; init; }
+        [CommandOption("--denoising-schedule <EXPR>")][Description("Denoising strength per frame, e.g. 0.4 if loop_i < 3 else 0.2.")] public string? DenoisingSchedule { get; init; }
+        [CommandOption("--step-schedule <EXPR>")][Description("Sampling steps per frame.")] public string? StepSchedule { get; init; }
+        [CommandOption("--seed-schedule <EXPR>")][Description("Seed per frame.")] public string? SeedSchedule { get; init; }
+        [CommandOption("--subseed-schedule <EXPR>")][Description("Variation seed per frame.")] public string? SubseedSchedule { get; init; }
+        [CommandOption("--cfg-schedule <EXPR>")][Description("CFG scale per frame.")] public string? CfgSchedule { get; init; }
+        [CommandOption("--superimpose-alpha-schedule <EXPR>")][Description("Superimpose alpha per frame.")] public string? SuperimposeAlphaSchedule { get; init; }
+        [CommandOption("--temporal-superimpose-schedule <EXPR>")][Description("Temporal alpha list per frame.")] public string? TemporalSuperimposeSchedule { get; init; }
+        [CommandOption("--prompt-schedule <EXPR>")][Description("Prompt per frame (may hold <lora:name:weight> tags).")] public string? PromptSchedule { get; init; }
+        [CommandOption("--negative-prompt-schedule <EXPR>")][Description("Negative prompt per frame.")] public string? NegativePromptSchedule { get; init; }
+        [CommandOption("--batch-count-schedule <EXPR>")][Description("Batch count (images blended per frame) per frame.")] public string? BatchCountSchedule { get; init; }
+        [CommandOption("--image-post-processing-schedule <EXPR>")][Description("PIL-style filter applied to each result, e.g. lambda img: img.filter(ImageFilter.SHARPEN).")] public string? ImagePostProcessingSchedule { get; init; }
+        [CommandOption("--video-post-process-method <METHOD>")][Description("None or FastDVDNet (denoise each finished loop).")] public string? VideoPostProcessMethod { get; init; }
+        [CommandOption("--video-post-process-alpha <A>")][Description("Weight of the denoised frame. Default 0.3.")] public double? VideoPostProcessAlpha { get; init; }
+        [CommandOption("--fastdvdnet-noise-sigma <S>")][Description("FastDVDNet noise level, 0-255 scale. Default 60.")] public double? FastdvdnetNoiseSigma { get; init; }
         [CommandOption("--fastdvdnet-weights <PATH>")][Description("FastDVDNet weights, .pth or .safetensors (default weights/fastdvdnet/model.pth or model.safetensors).")]
         public string? FastdvdnetWeights { get; init; }
 
-        [CommandOption("--prompt <TEXT>")] public string? Prompt { get; init; }
-        [CommandOption("--negative-prompt <TEXT>")] public string? NegativePrompt { get; init; }
-        [CommandOption("--seed <N>")] public long? Seed { get; init; }
-        [CommandOption("--subseed <N>")] public long? Subseed { get; init; }
-        [CommandOption("--subseed-strength <S>")] public double? SubseedStrength { get; init; }
-        [CommandOption("--cfg-scale <S>")] public double? CfgScale { get; init; }
-        [CommandOption("--steps <N>")] public int? Steps { get; init; }
-        [CommandOption("--denoising-strength <S>")] public double? DenoisingStrength { get; init; }
-        [CommandOption("--sampler-name <NAME>")] public string? SamplerName { get; init; }
-        [CommandOption("--width <N>")] public int? Width { get; init; }
-        [CommandOption("--height <N>")] public int? Height { get; init; }
-        [CommandOption("--batch-size <N>")] public int? BatchSize { get; init; }
-        [CommandOption("--batch-count <N>")][Description("n_iter")] public int? BatchCount { get; init; }
-        [CommandOption("--resize-mode <N>")] public int? ResizeMode { get; init; }
-        [CommandOption("--clip-skip <N>")] public int? ClipSkip { get; init; }
+        [CommandOption("--prompt <TEXT>")][Description("Prompt, WebUI syntax: (word:1.2), [a:b:0.5], AND, <lora:name:0.8>.")] public string? Prompt { get; init; }
+        [CommandOption("--negative-prompt <TEXT>")][Description("Negative prompt.")] public string? NegativePrompt { get; init; }
+        [CommandOption("--seed <N>")][Description("-1 picks a random seed at the start. Default -1.")] public long? Seed { get; init; }
+        [CommandOption("--subseed <N>")][Description("Variation seed; -1 picks one at random.")] public long? Subseed { get; init; }
+        [CommandOption("--subseed-strength <S>")][Description("Variation strength 0..1. Default 0.")] public double? SubseedStrength { get; init; }
+        [CommandOption("--cfg-scale <S>")][Description("Classifier-free guidance scale. Default 7.")] public double? CfgScale { get; init; }
+        [CommandOption("--steps <N>")][Description("Sampling steps (img2img runs about steps x denoising of them). Default 20.")] public int? Steps { get; init; }
+        [CommandOption("--denoising-strength <S>")][Description("0 keeps the frame, 1 ignores it. Default 0.4.")] public double? DenoisingStrength { get; init; }
+        [CommandOption("--sampler-name <NAME>")][Description("WebUI sampler name, e.g. 'Euler a', 'DPM++ 2M', 'DPM++ 2M Karras'. Default Euler a.")] public string? SamplerName { get; init; }
+        [CommandOption("--width <N>")][Description("Generation width, a multiple of 8. Default 512.")] public int? Width { get; init; }
+        [CommandOption("--height <N>")][Description("Generation height, a multiple of 8. Default 512.")] public int? Height { get; init; }
+        [CommandOption("--batch-size <N>")][Description("Images per sampler batch, blended into the frame. Default 1.")] public int? BatchSize { get; init; }
+        [CommandOption("--batch-count <N>")][Description("n_iter: sampler batches per frame. Default 1.")] public int? BatchCount { get; init; }
+        [CommandOption("--resize-mode <N>")][Description("0 just resize, 1 crop and resize, 2 resize and fill. Default 0.")] public int? ResizeMode { get; init; }
+        [CommandOption("--clip-skip <N>")][Description("CLIP layers to skip from the end (1 = none). Default 1.")] public int? ClipSkip { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -103,7 +109,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             foreach (var warning in JobValidator.Validate(job, schedules))
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
             var device = SelectDevice(settings.Device);
-            var generator = RenderGenerators.Create(settings.Generator, job, device);
+            var generator = RenderGenerators.Create(settings.Generator, job, device, w => AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
             try
             {
                 var engine = new LoopbackEngine(job, generator, schedules, device);
@@ -268,6 +274,9 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             Model = s.Model ?? job.Model,
             GeneratorBatch = s.GeneratorBatch ?? job.GeneratorBatch,
             FastdvdnetWeights = s.FastdvdnetWeights ?? job.FastdvdnetWeights,
+            ControlNets = s.ControlNets is { Length: > 0 } units ? units.Select(ControlNetSpec.Parse).ToList() : job.ControlNets,
+            Loras = s.Loras is { Length: > 0 } loras ? loras : job.Loras,
+            LoraDir = s.LoraDir ?? job.LoraDir,
         };
         return (job, null);
     }

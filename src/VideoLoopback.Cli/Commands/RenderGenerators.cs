@@ -1,5 +1,7 @@
 using TorchSharp;
 using VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.ControlNet;
+using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
@@ -19,28 +21,79 @@ public static class RenderGenerators
     public const string DefaultCheckpoint = "weights/v1-5-pruned-emaonly.safetensors";
 
     /// <summary>Creates the named generator for <paramref name="job"/>; unknown or unavailable generators throw <see cref="JobException"/>.</summary>
-    public static IFrameGenerator Create(string name, JobSpec job, Device device) => name switch
+    /// <param name="warn">Where LoRA lookups report names not found (WebUI warns and goes on).</param>
+    public static IFrameGenerator Create(string name, JobSpec job, Device device, Action<string>? warn = null) => name switch
     {
         "fake" => new FakeGenerator(),
-        "sd" => CreateStableDiffusion(job.Model ?? DefaultCheckpoint, device, job.SamplerName),
+        "sd" => CreateStableDiffusion(job.Model ?? DefaultCheckpoint, device, job.SamplerName, job, warn ?? (_ => { })),
         _ => throw new JobException($"--generator '{name}' is unknown, expected one of: {string.Join(", ", Names)}"),
     };
 
     /// <summary>Loads the checkpoint once (fp32 on the CPU, fp16 on a GPU); every loading problem becomes one job error line.</summary>
-    public static StableDiffusionFrameGenerator CreateStableDiffusion(string checkpoint, Device device, string samplerName = "Euler a")
+    public static StableDiffusionFrameGenerator CreateStableDiffusion(string checkpoint, Device device, string samplerName = "Euler a",
+        JobSpec? job = null, Action<string>? warn = null)
     {
         try { SamplerRegistry.Resolve(samplerName); }
         catch (ArgumentException e) { throw new JobException($"sampler_name: {e.Message}"); }
         if (!File.Exists(checkpoint))
             throw new JobException($"--generator sd: checkpoint '{checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH (--generator fake dry-runs the job without weights)");
         var compute = new ModuleDevice(device, device.type == DeviceType.CPU ? ScalarType.Float32 : ScalarType.Float16);
+        StableDiffusionModel model;
         try
         {
-            return new StableDiffusionFrameGenerator(StableDiffusionModel.Load(checkpoint, StableDiffusionLoadOptions.ForCheckpoint(checkpoint, compute)));
+            model = StableDiffusionModel.Load(checkpoint, StableDiffusionLoadOptions.ForCheckpoint(checkpoint, compute));
         }
         catch (Exception e) when (e is CheckpointException or SafetensorsException or NotSupportedException or InvalidDataException or ArgumentException)
         {
             throw new JobException($"--generator sd: cannot load '{checkpoint}': {e.Message}");
+        }
+        try
+        {
+            return new StableDiffusionFrameGenerator(model, job is null ? null : LoadAdapters(job, model, compute, warn ?? (_ => { })));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The job's ControlNets (checked against the checkpoint's UNet) and LoRA folder; every problem names its file.</summary>
+    private static GeneratorAdapters LoadAdapters(JobSpec job, StableDiffusionModel model, ModuleDevice compute, Action<string> warn)
+    {
+        var controlNets = new List<LoadedControlNet>();
+        LoraLibrary? library = null;
+        try
+        {
+            foreach (var unit in job.ControlNets)
+            {
+                unit.Validate();
+                ControlNetModel network;
+                try { network = ControlNetModel.Load(unit.Model, model.Unet.Config, compute); }
+                catch (Exception e) when (e is CheckpointException or SafetensorsException or NotSupportedException or InvalidDataException or ArgumentException)
+                {
+                    throw new JobException($"ControlNet: cannot load '{unit.Model}': {e.Message}");
+                }
+                controlNets.Add(new LoadedControlNet(network, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode(), unit.Resize()));
+            }
+            library = new LoraLibrary(job.LoraDir ?? JobSpec.DefaultLoraDir, warn, compute.Device);
+            var jobLoras = job.Loras.Select(LoraSpec.Parse).ToList();
+            try
+            {
+                // Loaded and checked against the model now, so a bad file stops the job before the first frame.
+                foreach (var activation in library.Resolve(jobLoras)) model.CheckLoraFits(activation.Network);
+            }
+            catch (Exception e) when (e is SafetensorsException or InvalidDataException or ArgumentException)
+            {
+                throw new JobException($"loras: {e.Message}");
+            }
+            return new GeneratorAdapters(controlNets, library, jobLoras);
+        }
+        catch
+        {
+            foreach (var c in controlNets) c.Model.Dispose();
+            library?.Dispose();
+            throw;
         }
     }
 }

@@ -50,7 +50,7 @@ public sealed class LoraMerger : IDisposable
                 var key = module.LdmWeightKey!;
                 var weight = _weights[key];
                 double multiplier = module.IsTextEncoder ? activation.TextEncoderMultiplier : activation.UnetMultiplier;
-                if (!_originals.ContainsKey(key)) _originals[key] = weight.detach().clone();
+                if (!_originals.ContainsKey(key)) _originals[key] = weight.detach().clone().DetachFromDisposeScope(); // kept across callers' scopes
                 using var scope = NewDisposeScope();
                 var delta = module.Delta(weight.shape, multiplier, activation.DynamicDimension, weight.device);
                 weight.copy_((weight.to(ScalarType.Float32) + delta).to(weight.dtype));

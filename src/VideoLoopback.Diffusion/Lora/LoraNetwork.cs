@@ -64,7 +64,9 @@ public sealed class LoraNetwork : IDisposable
                 && (upValue.ndim == 2 || (upValue.shape[2] == 1 && upValue.shape[3] == 1));
             if (!shapesAgree)
                 throw new InvalidDataException($"{source}: module '{name}': lora_up [{string.Join(",", upValue.shape)}] and lora_down [{string.Join(",", downValue.shape)}] do not form a LoRA pair");
-            modules.Add(new LoraModule(name, downValue.to(ScalarType.Float32, copy: true), upValue.to(ScalarType.Float32, copy: true), alpha));
+            // The network lives as long as its library, not the dispose scope that happens to be open when it is first asked for.
+            modules.Add(new LoraModule(name, downValue.to(ScalarType.Float32, copy: true).DetachFromDisposeScope(),
+                upValue.to(ScalarType.Float32, copy: true).DetachFromDisposeScope(), alpha));
         }
         return new LoraNetwork(source, modules);
     }

@@ -184,6 +184,13 @@ public sealed class StableDiffusionModel : IDisposable
         foreach (var conditioner in _conditioners.Values) conditioner.ClearCache();
     }
 
+    /// <summary>Throws naming the file when <paramref name="network"/>'s modules do not fit this model's weights.</summary>
+    public void CheckLoraFits(LoraNetwork network)
+    {
+        _loras ??= new LoraMerger(Unet, TextModel);
+        _loras.CheckMatches(network);
+    }
+
     /// <summary>The LoRAs merged now, in merge order.</summary>
     public IReadOnlyList<LoraActivation> ActiveLoras => _loras?.Active ?? [];
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using VideoLoopback.Diffusion.ControlNet;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
@@ -9,23 +10,29 @@ namespace VideoLoopback.Video.Generation;
 /// The loopback engine's Stable Diffusion generator: every frame of a request becomes WebUI img2img (or
 /// inpainting when the frame has a mask) with the frame's prompt, seeds, CFG, steps, denoising, sampler,
 /// clip skip and batch size × batch count. Inpainting uses WebUI's img2img defaults (mask blur 4, masked
-/// content original, whole picture), as the original extension leaves them at the UI's values.
+/// content original, whole picture), as the original extension leaves them at the UI's values. ControlNet units take the
+/// frame's control images (reference frames, or the input frame); LoRAs come from the job and the prompts' tags.
 /// Frames run one at a time (each with its batch_size images in one UNet batch, as WebUI), so a
 /// frame's result is bit-identical however the engine groups frames into requests.
 /// </summary>
 public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
 {
     private readonly StableDiffusionModel _model;
+    private readonly GeneratorAdapters _adapters;
     private readonly Img2ImgPipeline _pipeline;
     private readonly Lazy<string> _hash;
 
-    public StableDiffusionFrameGenerator(StableDiffusionModel model)
+    /// <param name="model">The checkpoint; the generator owns it.</param>
+    /// <param name="adapters">ControlNets and LoRAs for every frame; the generator owns them. Null = none.</param>
+    public StableDiffusionFrameGenerator(StableDiffusionModel model, GeneratorAdapters? adapters = null)
     {
         _model = model;
+        _adapters = adapters ?? GeneratorAdapters.None;
         // PIL's default Image.resize filter (bicubic) for the latent mask, bit-exact.
         _pipeline = new Img2ImgPipeline(model)
         {
             ShareUnetBatches = false,
+            Loras = _adapters.Loras,
             MaskResize = (mask, width, height) => ImageResize.Resize(mask.unsqueeze(0), width, height, ResampleFilter.Bicubic)[0],
         };
         ModelName = Path.GetFileNameWithoutExtension(model.CheckpointPath);
@@ -66,7 +73,6 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
     private List<Img2ImgFrame> RunsOf(GenerationRequest request, int index)
     {
         var p = request.Frames[index];
-        // Control images (the input or reference frames) only matter to ControlNet units, which this generator does not run.
         if (p.BatchSize < 1 || p.BatchCount < 1)
             throw new ArgumentOutOfRangeException(nameof(p.BatchSize), $"frame {index}: batch size and batch count must be ≥ 1 (got {p.BatchSize}, {p.BatchCount})");
         var init = ToRgb(request.InitImages[index]);
@@ -79,6 +85,7 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
             if (mask.shape[0] != p.Height || mask.shape[1] != p.Width)
                 mask = WebUiResize.Resize(mask.unsqueeze(0).unsqueeze(0), (WebUiResizeMode)p.ResizeMode, p.Width, p.Height)[0, 0];
         }
+        var controls = ControlUnits(request, index, p);
         var runs = new List<Img2ImgFrame>(p.BatchCount);
         for (int n = 0; n < p.BatchCount; n++)
         {
@@ -89,11 +96,22 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
                 Seed = unchecked((ulong)(p.SubseedStrength == 0 ? p.Seed + offset : p.Seed)),
                 Subseed = unchecked((ulong)(p.Subseed + offset)), SubseedStrength = p.SubseedStrength,
                 CfgScale = p.CfgScale, Steps = p.Steps, Denoising = p.DenoisingStrength, Sampler = p.SamplerName,
-                ClipSkip = p.ClipSkip, BatchSize = p.BatchSize,
+                ClipSkip = p.ClipSkip, BatchSize = p.BatchSize, Loras = _adapters.JobLoras,
             };
-            runs.Add(new Img2ImgFrame(init, settings, mask));
+            runs.Add(new Img2ImgFrame(init, settings, mask, controls));
         }
         return runs;
+    }
+
+    /// <summary>Unit k gets the frame's k-th control image, fitted to the generation size as sd-webui-controlnet does.</summary>
+    private List<ControlNetUnit>? ControlUnits(GenerationRequest request, int index, FrameGenerationParams p)
+    {
+        if (_adapters.ControlNets.Count == 0) return null;
+        var images = request.ControlImages[index];
+        if (images.Count < _adapters.ControlNets.Count)
+            throw new ArgumentException($"frame {index}: {_adapters.ControlNets.Count} ControlNet unit(s) but {images.Count} control image(s)");
+        return _adapters.ControlNets.Select((c, k) => new ControlNetUnit(c.Model,
+            HintImage.ToControl(images[k], p.Height, p.Width, c.Resize, _model.Device), c.Weight, c.GuidanceStart, c.GuidanceEnd, c.Mode)).ToList();
     }
 
     /// <summary>RGB [3,H,W]; RGBA is flattened onto white, as WebUI's images.flatten with the default background.</summary>
@@ -114,5 +132,9 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
         return Convert.ToHexStringLower(SHA256.HashData(stream))[..10];
     }
 
-    public void Dispose() => _model.Dispose();
+    public void Dispose()
+    {
+        _model.Dispose();
+        _adapters.Dispose();
+    }
 }

@@ -110,8 +110,54 @@ public static class JobFile
             "model" => job with { Model = v.ValueKind == JsonValueKind.Null ? null : S() },
             "generator_batch" => job with { GeneratorBatch = I() },
             "fastdvdnet_weights" => job with { FastdvdnetWeights = v.ValueKind == JsonValueKind.Null ? null : S() },
+            "controlnet_units" => job with { ControlNets = ControlNetUnits(v, where) },
+            "loras" => job with { Loras = Strings(v, where, key) },
+            "lora_dir" => job with { LoraDir = v.ValueKind == JsonValueKind.Null ? null : S() },
             _ => throw new JobException($"{where}: unknown key '{key}' (expected the original's parameter names, e.g. loop_n, superimpose_alpha)"),
         };
+    }
+
+    private static List<string> Strings(JsonElement v, string where, string key)
+    {
+        if (v.ValueKind == JsonValueKind.Null) return [];
+        if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+            throw Bad(where, key, v, "a list of strings");
+        return v.EnumerateArray().Select(e => e.GetString()!).ToList();
+    }
+
+    /// <summary>"controlnet_units": a list of objects with model, weight, guidance_start, guidance_end, control_mode, resize_mode.</summary>
+    private static List<ControlNetSpec> ControlNetUnits(JsonElement v, string where)
+    {
+        if (v.ValueKind == JsonValueKind.Null) return [];
+        if (v.ValueKind != JsonValueKind.Array) throw Bad(where, "controlnet_units", v, "a list of objects");
+        var units = new List<ControlNetSpec>();
+        int n = 0;
+        foreach (var unit in v.EnumerateArray())
+        {
+            string at = $"{where}: controlnet_units[{n++}]";
+            if (unit.ValueKind != JsonValueKind.Object) throw Bad(where, $"controlnet_units[{n - 1}]", unit, "an object");
+            if (!unit.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.String)
+                throw new JobException($"{at}: 'model' (the ControlNet file) is missing");
+            var spec = new ControlNetSpec { Model = model.GetString()! };
+            foreach (var prop in unit.EnumerateObject())
+            {
+                var e = prop.Value;
+                double D() => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : throw Bad(at, prop.Name, e, "a number");
+                string S() => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Bad(at, prop.Name, e, "a string");
+                spec = prop.Name switch
+                {
+                    "model" => spec,
+                    "weight" => spec with { Weight = D() },
+                    "guidance_start" => spec with { GuidanceStart = D() },
+                    "guidance_end" => spec with { GuidanceEnd = D() },
+                    "control_mode" => spec with { ControlMode = S() },
+                    "resize_mode" => spec with { ResizeMode = S() },
+                    _ => throw new JobException($"{at}: unknown key '{prop.Name}' (expected model, weight, guidance_start, guidance_end, control_mode, resize_mode)"),
+                };
+            }
+            units.Add(spec);
+        }
+        return units;
     }
 
     private static JobException Bad(string where, string key, JsonElement v, string expected) =>
@@ -147,22 +193,29 @@ public static class JobFile
             ("batch_size", (long)start.BatchSize), ("n_iter", (long)start.BatchCount), ("steps", (long)start.Steps),
             ("resize_mode", (long)start.ResizeMode), ("clip_skip", (long)start.ClipSkip), ("model_name", modelName), ("model_hash", modelHash),
         };
-        // Not an original key: written only when set, so --resume finds the same weights.
+        // Not original keys: written only when set, so --resume finds the same weights.
         if (job.FastdvdnetWeights is not null) fields.Add(("fastdvdnet_weights", Path.GetFullPath(job.FastdvdnetWeights)));
-        var sb = new StringBuilder("{\n");
-        for (int i = 0; i < fields.Count; i++)
-        {
-            var (k, v) = fields[i];
-            sb.Append("    ").Append(PythonJson(k)).Append(": ").Append(PythonJson(v)).Append(i + 1 < fields.Count ? ",\n" : "\n");
-        }
-        return sb.Append('}').ToString();
+        if (job.ControlNets.Count > 0)
+            fields.Add(("controlnet_units", job.ControlNets.Select(u => (object?)new List<(string, object?)>
+            {
+                ("model", Path.GetFullPath(u.Model)), ("weight", u.Weight), ("guidance_start", u.GuidanceStart),
+                ("guidance_end", u.GuidanceEnd), ("control_mode", u.ControlMode), ("resize_mode", u.ResizeMode),
+            }).ToList()));
+        if (job.Loras.Count > 0) fields.Add(("loras", job.Loras.Select(l => (object?)l).ToList()));
+        if (job.LoraDir is not null) fields.Add(("lora_dir", Path.GetFullPath(job.LoraDir)));
+        return PythonJson(fields);
     }
 
     private static object IntegralOrDouble(double d) => d == Math.Floor(d) && Math.Abs(d) < 1e15 ? (long)d : d;
 
-    /// <summary>A value as Python's json module writes it with ensure_ascii=False (floats in repr form: 7.0, 0.25).</summary>
-    public static string PythonJson(object? v) => v switch
+    /// <summary>
+    /// A value as Python's json module writes it with ensure_ascii=False and indent=4 (floats in repr form: 7.0, 0.25); an
+    /// object is a list of (key, value) pairs, kept in order.
+    /// </summary>
+    public static string PythonJson(object? v, int indent = 0) => v switch
     {
+        List<(string, object?)> o => Container('{', '}', o.Select(p => PythonJson(p.Item1) + ": " + PythonJson(p.Item2, indent + 1)).ToList(), indent),
+        List<object?> a => Container('[', ']', a.Select(e => PythonJson(e, indent + 1)).ToList(), indent),
         null => "null",
         bool b => b ? "true" : "false",
         long l => l.ToString(CultureInfo.InvariantCulture),
@@ -171,6 +224,13 @@ public static class JobFile
         string s => PythonString(s),
         _ => throw new ArgumentException($"cannot write {v.GetType().Name} as JSON"),
     };
+
+    private static string Container(char open, char close, List<string> items, int indent)
+    {
+        if (items.Count == 0) return $"{open}{close}";
+        string inner = new(' ', 4 * (indent + 1)), outer = new(' ', 4 * indent);
+        return open + "\n" + string.Join(",\n", items.Select(i => inner + i)) + "\n" + outer + close;
+    }
 
     public static string PythonFloat(double d)
     {

@@ -69,6 +69,17 @@ public sealed record JobSpec
     /// </summary>
     public string? FastdvdnetWeights { get; init; }
 
+    /// <summary>ControlNet units, one per <c>!!!</c>-separated reference directory (or one fed the input frames). Not part of the original's settings.</summary>
+    public IReadOnlyList<ControlNetSpec> ControlNets { get; init; } = [];
+
+    /// <summary>LoRAs for every frame, <c>name[:multiplier]</c>; prompt tags add to them. Not part of the original's settings.</summary>
+    public IReadOnlyList<string> Loras { get; init; } = [];
+
+    /// <summary>Folder the LoRA names (job and prompt tags) are looked up in, recursively; null = weights/lora.</summary>
+    public string? LoraDir { get; init; }
+
+    public const string DefaultLoraDir = "weights/lora";
+
     /// <summary>Frames handed to the generator per call; results do not depend on it.</summary>
     public int GeneratorBatch { get; init; } = 8;
 

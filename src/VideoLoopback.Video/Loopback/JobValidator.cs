@@ -60,6 +60,7 @@ public static class JobValidator
             if (n < alphas.Count / 2 + 1)
                 throw new JobException($"reference_frames_directory: '{dir}' has {n} usable frame(s), the temporal window of {alphas.Count} needs at least {alphas.Count / 2 + 1}");
         }
+        ValidateAdapters(job);
 
         var names = InputNames(job, alphas.Count);
         if (job.UseMask && Directory.Exists(job.MaskDir))
@@ -90,6 +91,27 @@ public static class JobValidator
 
         if (checkOutputWritable) CheckWritable(job.OutputDir);
         return warnings;
+    }
+
+    /// <summary>ControlNet units (files, numbers, one per reference directory) and job LoRAs (syntax, folder, names).</summary>
+    private static void ValidateAdapters(JobSpec job)
+    {
+        foreach (var unit in job.ControlNets) unit.Validate();
+        int dirs = job.ReferenceDirs().Count;
+        if (dirs > 0 && job.ControlNets.Count > 0 && job.ControlNets.Count != dirs)
+            throw new JobException($"{job.ControlNets.Count} ControlNet unit(s) but {dirs} reference_frames_directory folder(s): each unit takes the frames of one !!!-separated folder, in order");
+        if (dirs == 0 && job.ControlNets.Count > 1)
+            throw new JobException($"{job.ControlNets.Count} ControlNet units but no reference_frames_directory: without one, the input frames feed a single unit; give one folder per unit, separated by !!!");
+
+        var loras = job.Loras.Select(LoraSpec.Parse).ToList();
+        if (loras.Count == 0) return;
+        var folder = job.LoraDir ?? JobSpec.DefaultLoraDir;
+        if (!Directory.Exists(folder)) throw new JobException($"lora_dir: folder '{folder}' does not exist (loras {string.Join(", ", job.Loras)} are looked up there)");
+        var available = Directory.EnumerateFiles(folder, "*.safetensors", SearchOption.AllDirectories)
+            .Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var lora in loras)
+            if (!available.Contains(lora.Name))
+                throw new JobException($"loras: '{lora.Name}' not found in '{folder}' (expected {lora.Name}.safetensors there or in a subfolder)");
     }
 
     private static void Positive(string name, long value)

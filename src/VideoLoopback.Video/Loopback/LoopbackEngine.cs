@@ -26,16 +26,6 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         var framesDir = Path.Combine(runDir, "output_frames");
         var start = StartParams(options.Resume);
         using var inputs = new FrameStore(FrameSource.Load(job, device));
-        if (options.Resume)
-        {
-            if (!Directory.Exists(framesDir)) throw new JobException($"--resume: '{framesDir}' does not exist; nothing to resume");
-        }
-        else
-        {
-            Directory.CreateDirectory(framesDir);
-            File.WriteAllText(Path.Combine(runDir, timestamp + ".json"), JobFile.Settings(job, timestamp, start, generator.ModelName, generator.ModelHash));
-        }
-
         int frameCount = inputs.Count;
         if (frameCount == 0) throw new JobException($"input_dir: '{job.InputDir}' has no image frames");
         var alphas = job.TemporalAlphas();
@@ -43,6 +33,17 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         var ownedReferences = referenceDirs.Select(d => new FrameStore(FrameSource.LoadReference(d, job, device))).ToList();
         try
         {
+            CheckReferenceLengths(referenceDirs, ownedReferences, frameCount, options);
+            if (options.Resume)
+            {
+                if (!Directory.Exists(framesDir)) throw new JobException($"--resume: '{framesDir}' does not exist; nothing to resume");
+            }
+            else
+            {
+                Directory.CreateDirectory(framesDir);
+                File.WriteAllText(Path.Combine(runDir, timestamp + ".json"), JobFile.Settings(job, timestamp, start, generator.ModelName, generator.ModelHash));
+            }
+
             // Loaded once per render; the frames stay on the device.
             using var postProcess = job.VideoPostProcessMethod == VideoPostProcessMethods.FastDvdNet
                 ? FastDvdNetPostProcess.Load(job.FastdvdnetWeights, device)
@@ -215,6 +216,21 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         {
             DisposeAll(outputs);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A reference folder shorter than the input repeats its last frame, as the original does. Fed to a ControlNet that freezes
+    /// the control for the rest of the video, which is almost never meant: an error then, a warning otherwise.
+    /// </summary>
+    private void CheckReferenceLengths(IReadOnlyList<string> dirs, IReadOnlyList<FrameStore> references, int frameCount, RenderOptions options)
+    {
+        for (int q = 0; q < dirs.Count; q++)
+        {
+            if (references[q].Count >= frameCount) continue;
+            if (job.ControlNets.Count > 0)
+                throw new JobException($"reference_frames_directory: '{dirs[q]}' has {references[q].Count} usable frame(s) but the input has {frameCount}; ControlNet {q + 1} needs a control image for every frame");
+            options.Warn($"Warning: reference_frames_directory '{dirs[q]}' has {references[q].Count} usable frame(s) for {frameCount} input frames: its last frame is repeated");
         }
     }
 
