@@ -131,20 +131,46 @@ public sealed class ControlNetModel : nn.Module
     /// checkpoint) or the prefix-less layout. A file of another family, a diffusers-layout ControlNet, or one whose block
     /// structure differs from <paramref name="unet"/> (another model family or size) is refused naming the file.
     /// </summary>
-    public static ControlNetModel Load(SafetensorsFile file, UnetConfig unet, ModuleDevice on)
+    public static ControlNetModel Load(SafetensorsFile file, UnetConfig unet, ModuleDevice on) =>
+        Load(file.FilePath, file.Entries.Select(TensorDescriptor.From), unet, on,
+            (model, prefix) => StateDictBinding.Load(model, file, prefix, "ControlNet"));
+
+    /// <summary>A ControlNet from a <c>.safetensors</c> file, or from a PyTorch pickle (<c>.pth</c>, read without running its code).</summary>
+    public static ControlNetModel Load(string path, UnetConfig unet, ModuleDevice on)
     {
-        var info = CheckpointInspector.Inspect(file);
+        if (!PickledStateDict.IsPickle(path))
+        {
+            using var file = SafetensorsFile.Open(path);
+            return Load(file, unet, on);
+        }
+        var tensors = PickledStateDict.Read(path);
+        try
+        {
+            var descriptors = tensors.Select(t => new TensorDescriptor(t.Key, t.Value.shape, SafetensorsDTypes.FromScalarType(t.Value.dtype)));
+            return Load(path, descriptors, unet, on, (model, prefix) => StateDictBinding.Load(model, tensors, path, prefix, "ControlNet"));
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    private static ControlNetModel Load(string source, IEnumerable<TensorDescriptor> tensors, UnetConfig unet, ModuleDevice on,
+        Action<ControlNetModel, string> bind)
+    {
+        var entries = tensors.ToList();
+        var info = CheckpointInspector.Inspect(source, entries);
         if (info.Family != CheckpointFamily.ControlNet)
-            throw new InvalidDataException($"{file.FilePath}: not a ControlNet (detected: {info.Description})");
+            throw new InvalidDataException($"{source}: not a ControlNet (detected: {info.Description})");
         info.EnsureSupported();
         string prefix = info.ControlNetLayout == ControlNetLayout.PrefixLess ? "" : ReleasePrefix;
-        var shapes = file.Entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
+        var shapes = entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Name[prefix.Length..], e => e.Shape.ToArray());
-        var config = DetectConfig(shapes, file.FilePath, unet);
+        var config = DetectConfig(shapes, source, unet);
         var model = new ControlNetModel(config, on);
         try
         {
-            StateDictBinding.Load(model, file, prefix, "ControlNet");
+            bind(model, prefix);
         }
         catch
         {
@@ -152,12 +178,6 @@ public sealed class ControlNetModel : nn.Module
             throw;
         }
         return model;
-    }
-
-    public static ControlNetModel Load(string path, UnetConfig unet, ModuleDevice on)
-    {
-        using var file = SafetensorsFile.Open(path);
-        return Load(file, unet, on);
     }
 
     /// <summary>The encoder structure of the ControlNet's keys, which must equal the UNet's encoder it is meant for.</summary>

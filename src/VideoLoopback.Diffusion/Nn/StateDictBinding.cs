@@ -57,4 +57,16 @@ public static class StateDictBinding
             parameter.copy_(value);
         }
     }
+
+    /// <summary>As <see cref="Load(nn.Module, SafetensorsFile, string, string)"/>, from tensors already in memory (a pickled state dict).</summary>
+    public static void Load(nn.Module network, IReadOnlyDictionary<string, Tensor> tensors, string source, string prefix, string what)
+    {
+        var problems = Differences(network, tensors.ToDictionary(t => t.Key, t => t.Value.shape), prefix);
+        if (problems.Count > 0)
+            throw new InvalidDataException($"{source}: the {what} weights do not match the detected architecture: " +
+                string.Join("; ", problems.Take(8)) + (problems.Count > 8 ? $"; and {problems.Count - 8} more" : ""));
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in network.named_parameters())
+            parameter.copy_(tensors[prefix + name].to(parameter.dtype, parameter.device));
+    }
 }

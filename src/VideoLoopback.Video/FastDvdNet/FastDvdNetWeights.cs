@@ -1,6 +1,5 @@
-using System.Collections;
 using TorchSharp;
-using TorchSharp.PyBridge;
+using VideoLoopback.Diffusion.Checkpoints;
 using VideoLoopback.Diffusion.Safetensors;
 using static TorchSharp.torch;
 
@@ -130,29 +129,15 @@ public static class FastDvdNetWeights
         return ReadPickledStateDict(path);
     }
 
-    // PyBridge rebuilds the pickled state dict with its own constructors for the few torch globals a
-    // state dict uses (tensors, OrderedDict); any other global becomes an inert placeholder object, so
-    // no code from the file runs.
     private static Dictionary<string, Tensor> ReadPickledStateDict(string path)
     {
-        Hashtable table;
         try
         {
-            table = PyTorchUnpickler.UnpickleStateDict(path);
+            return PickledStateDict.Read(path);
         }
-        catch (NotImplementedException e)
+        catch (InvalidDataException e)
         {
-            throw new FastDvdNetWeightsException(
-                $"{path}: not a state dict in PyTorch's zip format ({e.Message}); convert it to .safetensors with the same keys.", e);
+            throw new FastDvdNetWeightsException(e.Message + ".", e);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or InvalidCastException or InvalidOperationException)
-        {
-            throw new FastDvdNetWeightsException($"{path}: not a readable PyTorch state dict ({e.Message}).", e);
-        }
-
-        var result = new Dictionary<string, Tensor>();
-        foreach (DictionaryEntry entry in table)
-            if (entry.Key is string key && entry.Value is Tensor tensor) result[key] = tensor;
-        return result;
     }
 }

@@ -53,6 +53,30 @@ public class ControlNetLoadingTests
     }
 
     [Fact]
+    public void PickledReleaseFileLoadsTheSameWeights()
+    {
+        using var scope = NewDisposeScope();
+        using var unet = AdapterGolden.LoadUnet(TinyModel);
+        using var release = ControlNetModel.Load(ReleaseFile, unet.Config, ModuleDevice.Cpu);
+        using var folder = new TempFolder();
+        // control_v11*.pth are plain state dicts in PyTorch's zip format; written here with PyBridge's pickler.
+        var pth = Path.Combine(folder.Root, "control_v11p_sd15_tiny.pth");
+        using (var stream = File.Create(pth)) TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, new System.Collections.Hashtable(ReleaseTensors()));
+        using var model = ControlNetModel.Load(pth, unet.Config, ModuleDevice.Cpu);
+        AssertSameParameters(release, model);
+    }
+
+    [Fact]
+    public void APickleThatIsNotAStateDictIsRefusedNamingTheFile()
+    {
+        using var folder = new TempFolder();
+        var pth = Path.Combine(folder.Root, "broken.pth");
+        File.WriteAllBytes(pth, [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+        var error = Assert.Throws<InvalidDataException>(() => ControlNetModel.Load(pth, UnetConfig.StableDiffusion15(), ModuleDevice.Meta));
+        Assert.Contains(pth, error.Message);
+    }
+
+    [Fact]
     public void ControlNetForAnotherSizeIsRefused()
     {
         var error = Assert.ThrowsAny<Exception>(() => ControlNetModel.Load(ReleaseFile, UnetConfig.StableDiffusion15(), ModuleDevice.Meta));
