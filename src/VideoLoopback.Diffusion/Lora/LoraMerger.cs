@@ -51,9 +51,7 @@ public sealed class LoraMerger : IDisposable
                 var weight = _weights[key];
                 double multiplier = module.IsTextEncoder ? activation.TextEncoderMultiplier : activation.UnetMultiplier;
                 if (!_originals.ContainsKey(key)) _originals[key] = weight.detach().clone().DetachFromDisposeScope(); // kept across callers' scopes
-                using var scope = NewDisposeScope();
-                var delta = module.Delta(weight.shape, multiplier, activation.DynamicDimension, weight.device);
-                weight.copy_((weight.to(ScalarType.Float32) + delta).to(weight.dtype));
+                module.MergeInto(weight, multiplier, activation.DynamicDimension);
             }
         _active = set.ToList();
     }

@@ -21,22 +21,26 @@ public sealed class LoraModule(string kohyaName, Tensor down, Tensor up, double?
     public double Scale => Alpha is double a ? a / Rank : 1.0;
 
     /// <summary>
-    /// The weight change <c>reshape(up2d @ down2d) * scale * multiplier</c> in float32 on <paramref name="device"/>, shaped like
-    /// the target weight. With <paramref name="dynamicDimension"/> only the first ranks are used while the scale stays alpha/rank,
-    /// as in WebUI.
+    /// Adds the weight change <c>reshape(up2d @ down2d) * scale * multiplier</c> to <paramref name="weight"/> in place (WebUI's
+    /// finalize_updown then weight += updown). With <paramref name="dynamicDimension"/> only the first ranks are used while the
+    /// scale stays alpha/rank, as in WebUI. A contiguous float32 weight takes it as one fused multiply-add into its own storage,
+    /// so merging allocates nothing the size of the weight; other dtypes add in float32 and round back.
     /// </summary>
-    public Tensor Delta(long[] weightShape, double multiplier, int? dynamicDimension, Device device)
+    public void MergeInto(Tensor weight, double multiplier, int? dynamicDimension)
     {
         using var scope = NewDisposeScope();
-        var up2d = Up.to(device).reshape(Up.shape[0], -1);
-        var down2d = Down.to(device).reshape(Down.shape[0], -1);
+        var up2d = Up.to(weight.device).reshape(Up.shape[0], -1);
+        var down2d = Down.to(weight.device).reshape(Down.shape[0], -1);
         if (dynamicDimension is int dyn)
         {
             up2d = up2d[.., ..dyn];
             down2d = down2d[..dyn];
         }
-        var delta = up2d.mm(down2d).reshape(weightShape) * Scale * multiplier;
-        return delta.MoveToOuterDisposeScope();
+        double factor = Scale * multiplier;
+        if (weight.dtype == ScalarType.Float32 && weight.is_contiguous())
+            weight.view(weight.shape[0], -1).addmm_(up2d, down2d, beta: 1, alpha: (float)factor);
+        else
+            weight.copy_((weight.to(ScalarType.Float32) + up2d.mm(down2d).reshape(weight.shape) * factor).to(weight.dtype));
     }
 
     public void Dispose()
