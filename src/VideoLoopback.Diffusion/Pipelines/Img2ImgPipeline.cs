@@ -33,6 +33,12 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
     public bool ShareUnetBatches { get; init; } = true;
 
     /// <summary>
+    /// Most images one shared batch holds (before CFG doubles it): bounds the memory of the UNet and VAE passes. A frame
+    /// whose own batch size is larger still runs whole.
+    /// </summary>
+    public int MaxSharedImages { get; init; } = 8;
+
+    /// <summary>
     /// The folder "&lt;lora:name:…&gt;" tags and <see cref="Img2ImgParams.Loras"/> are resolved in; null = no LoRAs
     /// (a frame asking for one is refused). Unknown names are warned about by the library and skipped, as WebUI does.
     /// </summary>
@@ -53,13 +59,32 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             model.ApplyLoras(withLoras[sameLoras.First()].Set);
             var prepared = sameLoras.Select(i => Prepare(withLoras[i].Frame, i)).ToList();
             foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
-            {
-                var members = group.ToList();
-                var outputs = RunGroup(members);
-                for (int i = 0; i < members.Count; i++) results[members[i].Index] = outputs[i];
-            }
+                foreach (var members in Chunks(group.ToList()))
+                {
+                    var outputs = RunGroup(members);
+                    for (int i = 0; i < members.Count; i++) results[members[i].Index] = outputs[i];
+                }
         }
         return results;
+    }
+
+    /// <summary>Consecutive members of a group, as many per batch as <see cref="MaxSharedImages"/> allows.</summary>
+    private IEnumerable<List<Prepared>> Chunks(List<Prepared> group)
+    {
+        var chunk = new List<Prepared>();
+        int images = 0;
+        foreach (var member in group)
+        {
+            if (chunk.Count > 0 && images + member.Seeds.Length > MaxSharedImages)
+            {
+                yield return chunk;
+                chunk = [];
+                images = 0;
+            }
+            chunk.Add(member);
+            images += member.Seeds.Length;
+        }
+        if (chunk.Count > 0) yield return chunk;
     }
 
     /// <summary>The frame with the LoRA tags removed from its prompt, and the LoRAs it asks for (the job's first, then the prompt's).</summary>

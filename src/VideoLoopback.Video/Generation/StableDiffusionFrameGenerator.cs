@@ -12,8 +12,9 @@ namespace VideoLoopback.Video.Generation;
 /// clip skip and batch size × batch count. Inpainting uses WebUI's img2img defaults (mask blur 4, masked
 /// content original, whole picture), as the original extension leaves them at the UI's values. ControlNet units take the
 /// frame's control images (reference frames, or the input frame); LoRAs come from the job and the prompts' tags.
-/// Frames run one at a time (each with its batch_size images in one UNet batch, as WebUI), so a
-/// frame's result is bit-identical however the engine groups frames into requests.
+/// Frames of a request whose settings allow it share UNet batches (each frame's batch_size images stay together, as
+/// WebUI); a shared batch can round a frame's result one uint8 level away from running it alone, so the engine keeps
+/// its grouping fixed (batches aligned to the generator batch size) to make resumed runs equal uninterrupted ones.
 /// </summary>
 public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
 {
@@ -31,7 +32,7 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
         // PIL's default Image.resize filter (bicubic) for the latent mask, bit-exact.
         _pipeline = new Img2ImgPipeline(model)
         {
-            ShareUnetBatches = false,
+            ShareUnetBatches = true,
             Loras = _adapters.Loras,
             MaskResize = (mask, width, height) => ImageResize.Resize(mask.unsqueeze(0), width, height, ResampleFilter.Bicubic)[0],
         };
@@ -56,12 +57,15 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
         var validated = frames.SelectMany(f => f).ToList();
         if (validated.Count == 0) return [];
 
+        cancellation.ThrowIfCancellationRequested();
+        // One pipeline call: runs of different frames with compatible settings share UNet batches.
+        var images = _pipeline.Run(validated);
         var results = new List<Tensor>(request.Count);
+        int next = 0;
         foreach (var runs in frames)
         {
-            cancellation.ThrowIfCancellationRequested();
-            var images = runs.Select(run => _pipeline.Run([run])[0]).ToList();
-            results.Add(cat(images).to(request.InitImages.device).MoveToOuterDisposeScope());
+            results.Add(cat(images.Skip(next).Take(runs.Count).ToList()).to(request.InitImages.device).MoveToOuterDisposeScope());
+            next += runs.Count;
         }
         return results;
     }

@@ -192,7 +192,9 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                 if (cancellation.IsCancellationRequested) { DisposeAll(outputs); return null; }
                 using var scope = NewDisposeScope();
                 var batch = new List<PlannedFrame>();
-                while (i < count && batch.Count < batchSize)
+                // Batches end at multiples of the batch size, so a run resumed after a stop groups frames as the
+                // uninterrupted run did (a shared UNet batch rounds differently from a lone frame).
+                while (i < count && (batch.Count == 0 || i % batchSize != 0))
                 {
                     batch.Add(Plan(i, loop, frames, window, references, referenceWindows, sequence, masks));
                     window.MoveNext();

@@ -45,12 +45,28 @@ public sealed class StableDiffusionFrameGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void FramesWithTheSameSettingsShareABatchWithinOneLevelOfRunningAlone()
+    {
+        var together = Generate([Image(0), Image(7), Image(13)], [Frame(3), Frame(4), Frame(5)], [null, null, null]);
+        for (int i = 0; i < 3; i++)
+        {
+            var alone = Generate([Image(new[] { 0, 7, 13 }[i])], [Frame(3 + i)], [null])[0];
+            int diff = (alone.to(ScalarType.Int32) - together[i].to(ScalarType.Int32)).abs().max().item<int>();
+            Assert.True(diff <= 1, $"frame {i}: shared batch differs from running alone by {diff} levels");
+        }
+        Assert.False(Same(together[0], together[1]), "two frames with different images and seeds gave the same result");
+    }
+
+    [Fact]
     public void BatchCountGivesOneImagePerBatchWithSeedsCountingUp()
     {
         var two = Generate([Image(0)], [Frame(3, batchCount: 2)], [null])[0];
         Assert.Equal([2L, 3, 32, 32], two.shape);
         var next = Generate([Image(0)], [Frame(4)], [null])[0];
-        Assert.True(Same(two[1], next[0]), "the second image of a batch count of 2 does not use seed + 1");
+        // The two batches of one frame share a UNet batch: within one level of seed + 1 run alone, far from seed 3's image.
+        int diff = (two[1].to(ScalarType.Int32) - next[0].to(ScalarType.Int32)).abs().max().item<int>();
+        Assert.True(diff <= 1, $"the second image of a batch count of 2 differs from seed + 1 by {diff} levels");
+        Assert.False(Same(two[0], two[1]), "both images of a batch count of 2 are the same");
         Assert.Equal("tiny-sd15", _generator.ModelName);
         Assert.Matches("^[0-9a-f]{10}$", _generator.ModelHash);
     }
