@@ -18,25 +18,40 @@ public static class Morphology
     /// <summary>
     /// cv2.MORPH_HITMISS on a single-channel image [h,w]: kernel 1 = the pixel must be set, -1 = it must be clear, 0 = either.
     /// As OpenCV: erosion of the image by the 1s AND (bitwise) erosion of its complement by the -1s; a part with no entries
-    /// contributes 255. On a 0/255 image the result is 255 exactly where the pattern matches.
+    /// contributes 255, and an all-zero kernel returns the image unchanged. On a 0/255 image the result is 255 exactly where the
+    /// pattern matches.
     /// </summary>
     public static byte[] HitOrMiss(byte[] image, int h, int w, int[,] kernel)
     {
         CheckShape(kernel.GetLength(0), kernel.GetLength(1));
-        var set = new bool[3, 3];
-        var clear = new bool[3, 3];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
+        if (image.Length != h * w) throw new ArgumentException($"image has {image.Length} values, expected {h}x{w}", nameof(image));
+        bool centreSet = kernel[1, 1] == 1, anyEntry = false;
+        foreach (int entry in kernel) anyEntry |= entry != 0;
+        if (!anyEntry) return (byte[])image.Clone(); // OpenCV copies the image for an all-zero kernel
+        var output = new byte[image.Length];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
             {
-                set[i, j] = kernel[i, j] == 1;
-                clear[i, j] = kernel[i, j] == -1;
+                // Both erosions at this pixel, stopping once the set part reaches 0 (the AND is then 0 whatever the rest);
+                // a clear pixel under a set centre is that case at once, and most pixels of an edge map are clear.
+                if (centreSet && image[y * w + x] == 0) continue;
+                int hit = 255, miss = 255;
+                for (int i = 0; i < 3 && hit != 0; i++)
+                {
+                    int sy = y + i - 1;
+                    if (sy < 0 || sy >= h) continue;
+                    for (int j = 0; j < 3; j++)
+                    {
+                        int sx = x + j - 1;
+                        if (sx < 0 || sx >= w) continue;
+                        int value = image[sy * w + sx];
+                        if (kernel[i, j] == 1) hit = Math.Min(hit, value);
+                        else if (kernel[i, j] == -1) miss = Math.Min(miss, 255 - value);
+                    }
+                }
+                output[y * w + x] = (byte)(hit & miss);
             }
-        var hits = Erode(image, h, w, 1, set);
-        var complement = new byte[image.Length];
-        for (int i = 0; i < image.Length; i++) complement[i] = (byte)(255 - image[i]);
-        var misses = Erode(complement, h, w, 1, clear);
-        for (int i = 0; i < hits.Length; i++) hits[i] &= misses[i];
-        return hits;
+        return output;
     }
 
     private static byte[] Extremum(byte[] image, int h, int w, int channels, bool[,] element, bool minimum)
