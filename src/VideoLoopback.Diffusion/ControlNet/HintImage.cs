@@ -5,9 +5,8 @@ namespace VideoLoopback.Diffusion.ControlNet;
 /// <summary>
 /// Brings an already preprocessed control image to the generation size as sd-webui-controlnet does (detectmap_proc with the
 /// "none" preprocessor) and scales it to [0,1]. Interpolation follows its rule: nearest for 3..199 distinct colours, area when the
-/// pixel count shrinks, bicubic otherwise (OpenCV's kernels, computed in floating point: results can differ from OpenCV's
-/// fixed-point uint8 arithmetic by one level). Two-colour black/white images take the extension's binarising path, which is not
-/// supported and is refused.
+/// pixel count shrinks, bicubic otherwise (OpenCV's kernels; area is computed in floating point and can differ from OpenCV's
+/// uint8 arithmetic by one level). Two-colour black/white images are binarised again after resizing (<see cref="BinaryHintMap"/>).
 /// </summary>
 public static class HintImage
 {
@@ -106,11 +105,10 @@ public static class HintImage
     {
         var colours = new HashSet<int>();
         for (int i = 0; i < h * w; i++) colours.Add(rgb[i * 3] << 16 | rgb[i * 3 + 1] << 8 | rgb[i * 3 + 2]);
-        if (colours.Count == 2 && rgb.Min() < 16 && rgb.Max() > 240)
-            throw new NotSupportedException("control image is a two-colour black/white map: sd-webui-controlnet binarises and thins such maps when resizing, which is not supported; provide it at the generation size");
         long newArea = (long)newH * newW, oldArea = (long)h * w;
-        if (colours.Count is > 2 and < 200) return OpenCvResize.Nearest(rgb, h, w, newH, newW);
-        if (newArea < oldArea) return OpenCvResize.Area(rgb, h, w, newH, newW);
-        return OpenCvResize.Cubic(rgb, h, w, newH, newW);
+        var resized = colours.Count is > 2 and < 200 ? OpenCvResize.Nearest(rgb, h, w, newH, newW)
+            : newArea < oldArea ? OpenCvResize.Area(rgb, h, w, newH, newW)
+            : OpenCvResize.Cubic(rgb, h, w, newH, newW);
+        return BinaryHintMap.Applies(rgb, colours.Count) ? BinaryHintMap.Binarise(rgb, h, w, resized, newH, newW) : resized;
     }
 }
