@@ -11,7 +11,9 @@ namespace VideoLoopback.Diffusion.Sampling.Noise;
 /// generator seeded by the parent's own seed. Seeds come from numpy's SeedSequence keyed by the node's
 /// position, so the motion depends only on the entropy — not on which intervals were asked for, or in
 /// which order. Every time is quantised to 1e-6 with Python's round, as upstream.
-/// Computed increments are kept in a small least-recently-used cache; recomputing gives the same bits.
+/// Computed increments are kept in a least-recently-used cache (recomputing gives the same bits, so its
+/// size only affects speed): consecutive sampler queries share an endpoint, so holding a few root-to-leaf
+/// paths means each query computes only the new endpoint's path.
 /// </summary>
 public sealed class BrownianInterval : IDisposable
 {
@@ -30,19 +32,21 @@ public sealed class BrownianInterval : IDisposable
     /// <param name="randn">standard normal noise of the motion's shape, dtype and device from a fresh generator seeded with the given seed.</param>
     /// <param name="tolerance">time resolution; times are rounded to −int(log10(tolerance)) decimals.</param>
     /// <param name="poolSize">SeedSequence pool size.</param>
-    /// <param name="cacheSize">how many node increments to keep (speed only).</param>
+    /// <param name="cacheSize">how many node increments to keep (speed only); null = four root-to-leaf paths.</param>
     public BrownianInterval(double t0, double t1, BigInteger entropy, Func<uint, Tensor> randn,
-        double tolerance = 1e-6, int poolSize = 24, int cacheSize = 45)
+        double tolerance = 1e-6, int poolSize = 24, int? cacheSize = null)
     {
         if (!double.IsFinite(t0) || !double.IsFinite(t1)) throw new ArgumentException($"Brownian interval times must be finite; got [{t0}, {t1}]");
         if (t0 > t1) throw new ArgumentException($"Brownian interval start {t0} must not exceed its end {t1}");
         if (!(tolerance > 0 && tolerance < 1)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "tolerance must lie in (0,1)");
         if (cacheSize < 1) throw new ArgumentOutOfRangeException(nameof(cacheSize), cacheSize, "cache size must be ≥ 1");
+        // The tree is about log2(length / tolerance) levels deep where queries land.
+        int depth = (int)Math.Ceiling(Math.Log2(Math.Max(t1 - t0, tolerance) / tolerance)) + 1;
         _entropy = entropy;
         _poolSize = poolSize;
         _digits = -(int)Math.Log10(tolerance);
         _randn = randn;
-        _cacheSize = cacheSize;
+        _cacheSize = cacheSize ?? 4 * depth + 8;
         _root = new Node(Round(t0), Round(t1), null, false, BigInteger.Zero, 0);
 
         // The root's seeds: W, then H and the Lévy-area seed, which this configuration never uses.

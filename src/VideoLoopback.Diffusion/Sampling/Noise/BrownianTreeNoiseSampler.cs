@@ -15,6 +15,7 @@ public sealed class BrownianTreeNoiseSampler : IDisposable
 {
     private readonly BrownianInterval[] _trees;
     private readonly int _sign;
+    private readonly NoiseGenerator _generator;
 
     /// <param name="imageShape">one image's shape [C,H,W].</param>
     /// <param name="dtype">the noise dtype (x's).</param>
@@ -32,10 +33,13 @@ public sealed class BrownianTreeNoiseSampler : IDisposable
         var (low, high, sign) = Sort(sigmaMin, sigmaMax);
         _sign = sign;
         var shape = (long[])imageShape.Clone();
+        // One generator re-seeded per draw: the same numbers as WebUI's fresh generator per draw, without
+        // the cost of creating a torch generator for every tree node.
+        _generator = NoiseGenerator.Create(source, 0, device);
         Tensor Randn(uint seed)
         {
-            using var generator = NoiseGenerator.Create(source, seed, device);
-            var noise = generator.Randn(shape);
+            _generator.Reseed(seed);
+            var noise = _generator.Randn(shape);
             if (noise.dtype == dtype) return noise;
             using (noise) return noise.to(dtype);
         }
@@ -81,5 +85,6 @@ public sealed class BrownianTreeNoiseSampler : IDisposable
     public void Dispose()
     {
         foreach (var tree in _trees) tree.Dispose();
+        _generator.Dispose();
     }
 }
