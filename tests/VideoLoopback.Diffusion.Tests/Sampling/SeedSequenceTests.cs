@@ -8,6 +8,7 @@ namespace VideoLoopback.Diffusion.Tests.Sampling;
 /// implementations themselves (numpy 1.24.2 <c>numpy.random.SeedSequence</c>, CPython 3.11 <c>round</c>),
 /// so that a tree mismatch can be told apart from a seed or rounding mismatch.
 /// </summary>
+[Trait("Area", "sampling")]
 public class SeedSequenceTests
 {
     public static TheoryData<string, ulong, ulong[]?, int, uint[]> States() => new()
