@@ -23,6 +23,12 @@ public sealed record Img2ImgParams
     /// <summary>Images generated from the frame in one sampler batch (seeds Seed + k, or Seed with a variation strength).</summary>
     public int BatchSize { get; init; } = 1;
     public RandnSource RandnSource { get; init; } = RandnSource.Gpu; // WebUI default: the device generator
+    /// <summary>WebUI's eta_noise_seed_delta (ENSD): after the initial noise every image's generator restarts from seed + delta; 0 = off.</summary>
+    public ulong EtaNoiseSeedDelta { get; init; }
+    /// <summary>WebUI's "resize seed from" width in pixels: the seed's noise as made for that size, centred; 0 = off (set with the height).</summary>
+    public int SeedResizeFromWidth { get; init; }
+    /// <summary>WebUI's "resize seed from" height in pixels; 0 = off (set with the width).</summary>
+    public int SeedResizeFromHeight { get; init; }
     /// <summary>Inpainting settings, used when the frame has a mask.</summary>
     public InpaintSettings Inpaint { get; init; } = new();
     /// <summary>LoRAs applied besides the prompt's &lt;lora:…&gt; tags (these come first), resolved in the pipeline's LoRA folder.</summary>
@@ -40,6 +46,9 @@ public sealed record Img2ImgParams
         if (!(SubseedStrength >= 0 && SubseedStrength <= 1)) throw new ArgumentOutOfRangeException(nameof(SubseedStrength), SubseedStrength, "subseed strength must lie in [0,1]");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be ≥ 1");
         if (ClipSkip < 1) throw new ArgumentOutOfRangeException(nameof(ClipSkip), ClipSkip, "clip skip must be ≥ 1");
+        if (SeedResizeFromWidth < 0 || SeedResizeFromHeight < 0 || (SeedResizeFromWidth == 0) != (SeedResizeFromHeight == 0)
+            || (SeedResizeFromWidth > 0 && (SeedResizeFromWidth < 8 || SeedResizeFromHeight < 8)))
+            throw new ArgumentOutOfRangeException(nameof(SeedResizeFromWidth), $"seed resize from width×height must be both 0 (off) or both ≥ 8 pixels; got {SeedResizeFromWidth}×{SeedResizeFromHeight}");
         Inpaint.Validate();
     }
 }

@@ -159,7 +159,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         string lengths = string.Join(",", positive.Batch[0].SelectMany(part => part.Schedule.Entries.Select(e => e.Cond.shape[^2])))
                          + "|" + string.Join(",", negative[0].Entries.Select(e => e.Cond.shape[^2]));
         string key = string.Join(";", p.Steps, sampler.Name, scheduler.Name, p.Denoising.ToString("R"), p.CfgScale.ToString("R"),
-            p.SubseedStrength.ToString("R"), p.RandnSource, frame.Init.shape[1], frame.Init.shape[2], p.ClipSkip, lengths,
+            p.SubseedStrength.ToString("R"), p.RandnSource, p.EtaNoiseSeedDelta, p.SeedResizeFromWidth, p.SeedResizeFromHeight, frame.Init.shape[1], frame.Init.shape[2], p.ClipSkip, lengths,
             frame.Mask is null ? "img2img" : p.Inpaint.ToString(), ControlKey(frame.Controls));
         return new Prepared(index, frame, seeds, subseeds, blurred, positive, negative, key);
     }
@@ -223,7 +223,8 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         }
         if (model.IsInpainting) imageConditioning = InpaintingConditioning(members, source, seeds, h, w, p.Inpaint);
 
-        using var rng = new ImageNoise([4, h, w], seeds, p.RandnSource, device, subseeds, p.SubseedStrength);
+        using var rng = new ImageNoise([4, h, w], seeds, p.RandnSource, device, subseeds, p.SubseedStrength,
+            p.SeedResizeFromHeight, p.SeedResizeFromWidth, p.EtaNoiseSeedDelta);
         var positive = new MultiCondConditioning(members.SelectMany(m => m.Positive.Batch).ToList());
         var negative = members.SelectMany(m => m.Negative).ToList();
         // WebUI announces t_enc + 1 sampling steps for img2img; the guidance window is a fraction of those.
@@ -241,6 +242,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             Conditioning = PromptGuidance.From(positive, negative),
             ImageConditioning = imageConditioning,
             KeepMask = keep,
+            BrownianSeeds = seeds, // SDE samplers: one Brownian tree per image seed, as WebUI's p.all_seeds
         };
         var samples = run.Run(initLatent, rng);
         var decoded = model.DecodeLatents(samples);

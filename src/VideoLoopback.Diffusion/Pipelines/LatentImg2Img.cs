@@ -28,8 +28,14 @@ public sealed class LatentImg2Img
     /// <summary>Latent mask [B or 1,1,h,w], 1 = keep the init latent; null for plain img2img.</summary>
     public Tensor? KeepMask { get; init; }
 
-    /// <summary>Noise for the SDE samplers; null = the image RNG (WebUI uses a Brownian tree there, see <see cref="NoiseSampler"/>).</summary>
+    /// <summary>
+    /// Noise for the SDE samplers (DPM++ SDE, 2M SDE, 2M SDE Heun, 3M SDE). Null = WebUI's: a Brownian tree per
+    /// image seed over the full schedule, drawing from the image RNG's source (see <see cref="BrownianTreeNoiseSampler"/>).
+    /// </summary>
     public NoiseSampler? NoiseSampler { get; init; }
+
+    /// <summary>The batch's image seeds for the Brownian trees (WebUI's p.all_seeds of the batch); null = the image RNG's seeds.</summary>
+    public IReadOnlyList<ulong>? BrownianSeeds { get; init; }
 
     public Action<SamplerStep>? Callback { get; init; }
 
@@ -62,7 +68,11 @@ public sealed class LatentImg2Img
             {
                 ImageConditioning = ImageConditioning, InitLatent = initLatent, Mask = mask, NMask = nmask,
             };
-            var context = new SamplerContext(cfg.Denoise, plan.Sigmas, rng.Next) { NoiseSampler = NoiseSampler, Callback = Callback };
+            // WebUI's create_noise_sampler: built from the full schedule and the un-noised latent.
+            using var tree = NoiseSampler is null && Sampler.BrownianNoise
+                ? BrownianTreeNoiseSampler.For(initLatent, plan.SigmasFull, BrownianSeeds ?? rng.Seeds, rng.Source)
+                : null;
+            var context = new SamplerContext(cfg.Denoise, plan.Sigmas, rng.Next) { NoiseSampler = NoiseSampler ?? tree?.AsNoiseSampler(), Callback = Callback };
             samples = Sampler.Run!(context, xi);
         }
         if (mask is not null) samples = samples * nmask! + initLatent * mask;

@@ -63,6 +63,27 @@ public sealed class BenchSamplingCommand : Command<BenchSamplingCommand.Settings
         AnsiConsole.MarkupLine($"[bold]samplers[/] over a synthetic denoiser, latent [[{string.Join(",", shape)}]] on {device}");
         AnsiConsole.Write(table);
 
+        // DPM++ SDE's step cost with WebUI's Brownian-tree noise (one tree per image seed) against plain RNG draws.
+        var sdeTable = new Table().AddColumns("DPM++ SDE noise", "steps", "ms total", "ms / step", "live tensors before → after");
+        var dpmSde = SamplerRegistry.Get("DPM++ SDE");
+        // Two passes, the first one warming up (JIT, allocator); the second is reported.
+        foreach (var (brownian, report) in new[] { (false, false), (true, false), (false, true), (true, true) })
+        {
+            using var scope = NewDisposeScope();
+            var sigmas = dpmSde.GetSigmas(settings.Steps, Scheduler.Automatic, DiscreteSchedule.Sd15);
+            var x = randn(shape, device: device) * sigmas[0];
+            long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            var watch = Stopwatch.StartNew();
+            using (var tree = brownian ? BrownianTreeNoiseSampler.For(x, sigmas, noise.Seeds, RandnSource.Cpu) : null)
+            using (var result = dpmSde.Run!(new SamplerContext(Denoiser, sigmas, noise.Next) { NoiseSampler = tree?.AsNoiseSampler() }, x))
+                _ = result.sum().item<float>();
+            watch.Stop();
+            long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            if (report) sdeTable.AddRow(brownian ? "Brownian tree (CPU source)" : "image RNG draws", settings.Steps.ToString(),
+                watch.Elapsed.TotalMilliseconds.ToString("F1"), (watch.Elapsed.TotalMilliseconds / settings.Steps).ToString("F2"), $"{before} → {after}");
+        }
+        AnsiConsole.Write(sdeTable);
+
         var noiseTable = new Table().AddColumns("source", "draw", "ms per draw");
         foreach (var source in new[] { RandnSource.Cpu, RandnSource.NV, RandnSource.Gpu })
         {

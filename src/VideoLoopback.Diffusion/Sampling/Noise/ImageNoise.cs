@@ -47,6 +47,9 @@ public sealed class ImageNoise : IDisposable
     public RandnSource Source { get; }
     public Device Device { get; }
 
+    /// <summary>One seed per image (WebUI's all_seeds of the batch; without the eta noise seed delta).</summary>
+    public IReadOnlyList<ulong> Seeds => _seeds;
+
     /// <summary>The first call gives the initial noise, later calls the sampler's draws; [B,C,H,W].</summary>
     public Tensor Next()
     {
