@@ -228,6 +228,14 @@ public class InpaintAreaAndFillTests
         }
     }
 
+    /// <summary>WebUI's create_binary_mask converts a non-RGBA mask to 'L' and thresholds nothing: grey levels reach the blur.</summary>
+    [Fact]
+    public void GreyLevelsOfAnLMaskAreNotThresholdedBeforeTheBlur()
+    {
+        using var mask = tensor(new byte[] { 0, 60, 128, 129, 200, 255 }, [2, 3]);
+        Assert.True(Same(InpaintMasks.Prepare(mask, InpaintMaskMode.InpaintMasked, 0, 0), mask), "the mask's grey levels were changed before the blur");
+    }
+
     [Fact]
     public void NegativePaddingIsRefusedBeforeAnyWork()
     {
