@@ -65,12 +65,13 @@ public static class MaskedFill
         int r = (int)radius;
         long length = x.shape[dim];
         var index = arange(-r - 1, length + r + 1, ScalarType.Int64, x.device).clamp(0, length - 1);
-        var padded = x.index_select(dim, index).to(ScalarType.Float64);
+        // float32 prefix sums: their rounding (≈ 1e-7 of the row sum) is far below the uint8 result's step
+        var padded = x.index_select(dim, index);
         var shape = (long[])x.shape.Clone();
         shape[dim] = 1;
-        var prefix = cat([zeros(shape, ScalarType.Float64, x.device), padded.cumsum(dim)], dim);
+        var prefix = cat([zeros(shape, x.dtype, x.device), padded.cumsum(dim)], dim);
         var inner = prefix.narrow(dim, 2 * r + 2, length) - prefix.narrow(dim, 1, length);
         var outer = padded.narrow(dim, 0, length) + padded.narrow(dim, 2 * r + 2, length);
-        return ((inner + outer * (radius - r)) / (2 * radius + 1)).to(x.dtype);
+        return (inner + outer * (radius - r)) / (2 * radius + 1);
     }
 }
