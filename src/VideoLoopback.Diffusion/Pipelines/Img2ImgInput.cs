@@ -87,6 +87,17 @@ public sealed record Img2ImgInput(Tensor Pixels, Tensor? Mask, Tensor? OverlayMa
         return filled;
     }
 
+    /// <summary>Disposes every one of <paramref name="inputs"/> when it is disposed.</summary>
+    internal static IDisposable OwnerOf(IEnumerable<Img2ImgInput> inputs) => new Owner([.. inputs]);
+
+    private sealed class Owner(Img2ImgInput[] inputs) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var input in inputs) input.Dispose();
+        }
+    }
+
     /// <summary>Frees the input's tensors (each is its own handle; the caller's init image and mask stay valid).</summary>
     public void Dispose()
     {

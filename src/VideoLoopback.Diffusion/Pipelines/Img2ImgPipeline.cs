@@ -10,7 +10,8 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// uint8 → [-1,1] → VAE encode (posterior sample) · 0.18215 → seeded noise → sampler with CFG → ÷0.18215 →
 /// VAE decode → clamp((x+1)/2) → uint8 by truncation (WebUI: (255·x).astype(uint8)); with a mask, the
 /// mask blur, inpaint area (whole picture or only masked: see <see cref="Img2ImgInput"/>), masked content,
-/// latent masks, inpainting-UNet conditioning and the final composite of the unmasked pixels. Frames whose runs can share UNet batches (same steps, sampler, schedule, denoising,
+/// latent masks, inpainting-UNet conditioning and the final composite of the unmasked pixels. Frames whose
+/// runs can share UNet batches (same steps, sampler, schedule, denoising,
 /// CFG, size, clip skip, variation strength and conditioning lengths) are sampled together when
 /// <see cref="ShareUnetBatches"/> is on; every per-image random draw comes from the image's own seed, so
 /// the grouping changes nothing but float rounding inside the batched CPU kernels.
@@ -52,23 +53,16 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         if (frames.Count == 0) return [];
         for (int i = 0; i < frames.Count; i++) Validate(frames[i], i);
 
-        var prepared = new List<Prepared>(frames.Count);
-        try
+        var prepared = frames.Select(Prepare).ToList();
+        using var inputs = Img2ImgInput.OwnerOf(prepared.Select(p => p.Input));
+        var results = new Tensor[frames.Count];
+        foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
         {
-            for (int i = 0; i < frames.Count; i++) prepared.Add(Prepare(frames[i], i));
-            var results = new Tensor[frames.Count];
-            foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
-            {
-                var members = group.ToList();
-                var outputs = RunGroup(members);
-                for (int i = 0; i < members.Count; i++) results[members[i].Index] = outputs[i];
-            }
-            return results;
+            var members = group.ToList();
+            var outputs = RunGroup(members);
+            for (int i = 0; i < members.Count; i++) results[members[i].Index] = outputs[i];
         }
-        finally
-        {
-            foreach (var p in prepared) p.Input.Dispose();
-        }
+        return results;
     }
 
     private void Validate(Img2ImgFrame frame, int index)
@@ -119,7 +113,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
                 blurred = InpaintMasks.Prepare(m.to(model.Device), p.Inpaint.MaskMode, p.Inpaint.MaskBlurX, p.Inpaint.MaskBlurY);
             }
             input = Img2ImgInput.Build(frame.Init.to(model.Device), blurred, p.Inpaint, width, height, p.ResizeMode, ImageResize, MaskedFill);
-            // The input owns its tensors (Run disposes them); they must outlive this scope.
+            // The input owns its tensors (freed when Run returns); they must outlive this scope.
             foreach (var t in new[] { input.Pixels, input.Mask, input.OverlayMask, input.Original }) t?.MoveToOuterDisposeScope();
         }
         var (sampler, scheduler) = p.ResolveSampler();
