@@ -65,6 +65,10 @@ public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>
         operations.Add(("resize LANCZOS RGBA x0.5", () => ImageResize.Resize(rgba, size / 2, size / 2)));
         operations.Add(("resize_image fill 16:9", () => WebUiResize.Resize(rgb, WebUiResizeMode.ResizeAndFill, size * 16 / 9, size)));
         operations.Add(("PNG encode+decode RGB", () => RoundTripPng(rgb)));
+        // Inpainting's PIL steps, one image at a time as the pipeline calls them.
+        operations.Add(("masking.fill (PIL-exact)", () => PerFrame(rgb, mask, WebUiMaskedFill.Apply)));
+        operations.Add(("masking.fill (torch float)", () => PerFrame(rgb, mask, Diffusion.Pipelines.MaskedFill.Approximate)));
+        operations.Add(("inpaint overlay (PIL-exact)", () => PerFrame(rgb, mask, (image, m) => WebUiOverlay.Apply(image, image.flip(2), m))));
 
         var table = new Table().AddColumns("operation", "ms / batch", "frames / s");
         AnsiConsole.MarkupLine($"bench imaging: {n} frames {size}x{size} on {Markup.Escape(device.ToString())}, {settings.Repeat} timed runs");
@@ -83,6 +87,9 @@ public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>
         AnsiConsole.Write(table);
         return 0;
     }
+
+    private static Tensor PerFrame(Tensor frames, Tensor masks, Func<Tensor, Tensor, Tensor> operation) =>
+        torch.stack(Enumerable.Range(0, (int)frames.shape[0]).Select(i => operation(frames[i], masks[i, 0])).ToList());
 
     private static Tensor RoundTripPng(Tensor frames)
     {

@@ -32,8 +32,12 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         [CommandOption("--mask-blur <N>")] public int MaskBlur { get; init; } = 4;
         [CommandOption("--inpaint-not-masked")][Description("Repaint everything except the mask.")]
         public bool InpaintNotMasked { get; init; }
-        [CommandOption("--masked-content <MODE>")][Description("original, latent-noise or latent-nothing.")]
+        [CommandOption("--masked-content <MODE>")][Description("What the masked area starts from: fill (blurred surrounding colour), original, latent-noise or latent-nothing.")]
         public string MaskedContent { get; init; } = "original";
+        [CommandOption("--inpaint-area <AREA>")][Description("whole (the whole picture at --width x --height) or only-masked (a padded crop around the mask generated at --width x --height and pasted back; the output keeps the init image's size).")]
+        public string InpaintArea { get; init; } = "whole";
+        [CommandOption("--inpaint-padding <N>")][Description("Pixels added around the mask before cropping, for --inpaint-area only-masked (default 32).")]
+        public int InpaintPadding { get; init; } = 32;
         [CommandOption("--sampler <NAME>")] public string Sampler { get; init; } = "Euler a";
         [CommandOption("--scheduler <NAME>")] public string Scheduler { get; init; } = "Automatic";
         [CommandOption("--steps <N>")] public int Steps { get; init; } = 20;
@@ -57,15 +61,23 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             // Everything is checked before the checkpoint is loaded.
             var content = s.MaskedContent.Trim().ToLowerInvariant() switch
             {
+                "fill" => Diffusion.Pipelines.MaskedContent.Fill,
                 "original" => Diffusion.Pipelines.MaskedContent.Original,
                 "latent-noise" or "latent noise" => Diffusion.Pipelines.MaskedContent.LatentNoise,
                 "latent-nothing" or "latent nothing" => Diffusion.Pipelines.MaskedContent.LatentNothing,
-                _ => throw new ArgumentException($"--masked-content '{s.MaskedContent}': expected original, latent-noise or latent-nothing"),
+                _ => throw new ArgumentException($"--masked-content '{s.MaskedContent}': expected fill, original, latent-noise or latent-nothing"),
             };
+            var area = s.InpaintArea.Trim().ToLowerInvariant() switch
+            {
+                "whole" or "whole-picture" or "whole picture" => Diffusion.Pipelines.InpaintArea.WholePicture,
+                "only-masked" or "only masked" => Diffusion.Pipelines.InpaintArea.OnlyMasked,
+                _ => throw new ArgumentException($"--inpaint-area '{s.InpaintArea}': expected whole or only-masked"),
+            };
+            if (s.InpaintPadding < 0) throw new ArgumentException($"--inpaint-padding {s.InpaintPadding}: expected 0 or more pixels");
             if (s.ResizeMode is < 0 or > 2) throw new ArgumentException($"--resize-mode {s.ResizeMode}: expected 0, 1 or 2");
             if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
             var (init, width, height) = ReadInit(s);
-            var mask = s.Mask is null ? null : ReadMask(s.Mask, width, height, (WebUiResizeMode)s.ResizeMode);
+            var mask = s.Mask is null ? null : ReadMask(s.Mask, (int)init.shape[2], (int)init.shape[1], (WebUiResizeMode)s.ResizeMode);
             var random = new Random();
             long seed = s.Seed == -1 ? random.NextInt64(0, 4294967295) : s.Seed;
             long subseed = s.Subseed == -1 ? random.NextInt64(0, 4294967295) : s.Subseed;
@@ -74,9 +86,10 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 Prompt = s.Prompt, NegativePrompt = s.Negative, Seed = unchecked((ulong)seed), Subseed = unchecked((ulong)subseed),
                 SubseedStrength = s.SubseedStrength, CfgScale = s.Cfg, Steps = s.Steps, Denoising = s.Denoising, Sampler = s.Sampler,
                 Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
+                Width = width, Height = height, ResizeMode = (Img2ImgResizeMode)s.ResizeMode,
                 Inpaint = new InpaintSettings
                 {
-                    MaskBlurX = s.MaskBlur, MaskBlurY = s.MaskBlur, MaskedContent = content,
+                    MaskBlurX = s.MaskBlur, MaskBlurY = s.MaskBlur, MaskedContent = content, Area = area, OnlyMaskedPadding = s.InpaintPadding,
                     MaskMode = s.InpaintNotMasked ? InpaintMaskMode.InpaintNotMasked : InpaintMaskMode.InpaintMasked,
                 },
             };
@@ -86,11 +99,18 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
 
             var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
             using var model = StableDiffusionModel.Load(s.Checkpoint, options);
+            // WebUI's PIL image operations, bit-exact.
             var pipeline = new Img2ImgPipeline(model)
             {
-                MaskResize = (m, w, h) => ImageResize.Resize(m.unsqueeze(0), w, h, ResampleFilter.Bicubic)[0],
+                MaskResize = PilImg2ImgOperations.MaskResize,
+                ImageResize = PilImg2ImgOperations.Resize,
+                MaskedFill = PilImg2ImgOperations.MaskedFill,
+                Overlay = PilImg2ImgOperations.Overlay,
             };
             var images = pipeline.Run([new Img2ImgFrame(init, parameters, mask)])[0];
+            // WebUI names the inpaint area in the infotext only when it did crop (a blank mask falls back to img2img).
+            bool onlyMaskedCrop = mask is not null && area == Diffusion.Pipelines.InpaintArea.OnlyMasked && CropRegion.FromMask(
+                InpaintMasks.Prepare(mask, parameters.Inpaint.MaskMode, s.MaskBlur, s.MaskBlur), 0) is not null;
 
             Directory.CreateDirectory(s.Output);
             int index = Directory.GetFiles(s.Output, "*.png").Length;
@@ -100,7 +120,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 ulong imageSeed = parameters.SubseedStrength == 0 ? parameters.Seed + (ulong)i : parameters.Seed;
                 ulong imageSubseed = parameters.Subseed + (ulong)i;
                 var text = Infotext(parameters, sampler.Name, scheduler.IsAutomatic ? null : scheduler.Label, imageSeed, imageSubseed,
-                    width, height, model, mask is not null);
+                    width, height, model, mask is not null, onlyMaskedCrop);
                 var path = Path.Combine(s.Output, $"{index + i:D5}-{imageSeed}.png");
                 ImageFile.Write(path, images[i], text: [new("parameters", text)]);
                 console.WriteLine(path);
@@ -128,14 +148,14 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         int width = s.Width ?? (int)rgb.shape[2], height = s.Height ?? (int)rgb.shape[1];
         if (width <= 0 || height <= 0 || width % 8 != 0 || height % 8 != 0)
             throw new ArgumentException($"--width/--height {width}x{height}: both must be positive multiples of 8");
-        if (rgb.shape[1] != height || rgb.shape[2] != width)
-            rgb = WebUiResize.Resize(rgb.unsqueeze(0), (WebUiResizeMode)s.ResizeMode, width, height)[0];
+        // The pipeline brings the image to the processing size (or, only masked, crops it) as WebUI does.
         return (rgb, width, height);
     }
 
     /// <summary>
     /// WebUI's create_binary_mask: an RGBA mask with transparency uses its alpha thresholded at 128, anything else
-    /// its grey levels. The mask is resized to the processing size here, before the blur (WebUI blurs first).
+    /// its grey levels (no threshold). A mask of another size than the init image is resized to it; the pipeline blurs
+    /// it and then resizes it with the image, as WebUI.
     /// </summary>
     private static Tensor ReadMask(string path, int width, int height, WebUiResizeMode mode)
     {
@@ -150,7 +170,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
 
     /// <summary>WebUI's "parameters" text (create_infotext): prompt, negative prompt line, then the settings line.</summary>
     private static string Infotext(Img2ImgParams p, string sampler, string? scheduleType, ulong seed, ulong subseed, int width, int height,
-        StableDiffusionModel model, bool inpaint)
+        StableDiffusionModel model, bool inpaint, bool onlyMaskedCrop)
     {
         var fields = new List<(string, string?)>
         {
@@ -165,7 +185,17 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             ("Variation seed strength", p.SubseedStrength == 0 ? null : Number(p.SubseedStrength)),
             ("Denoising strength", Number(p.Denoising)),
             ("Clip skip", p.ClipSkip <= 1 ? null : p.ClipSkip.ToString(CultureInfo.InvariantCulture)),
+            ("Mask mode", inpaint && p.Inpaint.MaskMode == InpaintMaskMode.InpaintNotMasked ? "Inpaint not masked" : null),
             ("Mask blur", inpaint ? p.Inpaint.MaskBlurX.ToString(CultureInfo.InvariantCulture) : null),
+            ("Inpaint area", onlyMaskedCrop ? "Only masked" : null),
+            ("Masked area padding", onlyMaskedCrop ? p.Inpaint.OnlyMaskedPadding.ToString(CultureInfo.InvariantCulture) : null),
+            ("Masked content", !inpaint ? null : p.Inpaint.MaskedContent switch
+            {
+                Diffusion.Pipelines.MaskedContent.Fill => "fill",
+                Diffusion.Pipelines.MaskedContent.LatentNoise => "latent noise",
+                Diffusion.Pipelines.MaskedContent.LatentNothing => "latent nothing",
+                _ => null,
+            }),
         };
         var line = string.Join(", ", fields.Where(f => f.Item2 is not null).Select(f => $"{f.Item1}: {f.Item2}"));
         var negative = p.NegativePrompt.Length > 0 ? $"\nNegative prompt: {p.NegativePrompt}" : "";

@@ -29,6 +29,12 @@ public sealed record Img2ImgParams
     public int SeedResizeFromWidth { get; init; }
     /// <summary>WebUI's "resize seed from" height in pixels; 0 = off (set with the width).</summary>
     public int SeedResizeFromHeight { get; init; }
+    /// <summary>Processing width (WebUI width, a multiple of 8); null: the init image's width.</summary>
+    public int? Width { get; init; }
+    /// <summary>Processing height (WebUI height, a multiple of 8); null: the init image's height.</summary>
+    public int? Height { get; init; }
+    /// <summary>How an init image (and whole-picture mask) of another size is brought to the processing size (WebUI resize_mode).</summary>
+    public Img2ImgResizeMode ResizeMode { get; init; } = Img2ImgResizeMode.JustResize;
     /// <summary>Inpainting settings, used when the frame has a mask.</summary>
     public InpaintSettings Inpaint { get; init; } = new();
     /// <summary>LoRAs applied besides the prompt's &lt;lora:…&gt; tags (these come first), resolved in the pipeline's LoRA folder.</summary>
@@ -49,6 +55,9 @@ public sealed record Img2ImgParams
         if (SeedResizeFromWidth < 0 || SeedResizeFromHeight < 0 || (SeedResizeFromWidth == 0) != (SeedResizeFromHeight == 0)
             || (SeedResizeFromWidth > 0 && (SeedResizeFromWidth < 8 || SeedResizeFromHeight < 8)))
             throw new ArgumentOutOfRangeException(nameof(SeedResizeFromWidth), $"seed resize from width×height must be both 0 (off) or both ≥ 8 pixels; got {SeedResizeFromWidth}×{SeedResizeFromHeight}");
+        if (Width is { } w && (w < 8 || w % 8 != 0)) throw new ArgumentOutOfRangeException(nameof(Width), w, "width must be a positive multiple of 8");
+        if (Height is { } h && (h < 8 || h % 8 != 0)) throw new ArgumentOutOfRangeException(nameof(Height), h, "height must be a positive multiple of 8");
+        if (!Enum.IsDefined(ResizeMode)) throw new ArgumentOutOfRangeException(nameof(ResizeMode), ResizeMode, "resize mode must be 0 (just resize), 1 (crop and resize) or 2 (resize and fill)");
         Inpaint.Validate();
     }
 }
@@ -61,6 +70,8 @@ public sealed record InpaintSettings
     public InpaintMaskMode MaskMode { get; init; } = InpaintMaskMode.InpaintMasked;
     public MaskedContent MaskedContent { get; init; } = MaskedContent.Original;
     public InpaintArea Area { get; init; } = InpaintArea.WholePicture;
+    /// <summary>WebUI inpaint_full_res_padding: pixels added around the mask before cropping, for <see cref="InpaintArea.OnlyMasked"/> (UI default 32).</summary>
+    public int OnlyMaskedPadding { get; init; } = 32;
     /// <summary>WebUI option inpainting_mask_weight: how much of the masked image the inpainting UNet sees (1 = fully masked out).</summary>
     public double InpaintingMaskWeight { get; init; } = 1.0;
     /// <summary>WebUI option mask_round: latent masks rounded to 0/1.</summary>
@@ -70,17 +81,17 @@ public sealed record InpaintSettings
     {
         if (MaskBlurX < 0 || MaskBlurY < 0) throw new ArgumentOutOfRangeException(nameof(MaskBlurX), $"mask blur must be ≥ 0 (got x={MaskBlurX}, y={MaskBlurY})");
         if (!(InpaintingMaskWeight >= 0 && InpaintingMaskWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(InpaintingMaskWeight), InpaintingMaskWeight, "inpainting mask weight must lie in [0,1]");
-        if (MaskedContent == MaskedContent.Fill)
-            throw new NotSupportedException("masked content 'fill' is not supported yet; use original, latent noise or latent nothing");
-        if (Area == InpaintArea.OnlyMasked)
-            throw new NotSupportedException("inpaint area 'only masked' is not supported yet; use whole picture");
+        if (OnlyMaskedPadding < 0) throw new ArgumentOutOfRangeException(nameof(OnlyMaskedPadding), OnlyMaskedPadding, "only masked padding must be ≥ 0 pixels");
+        if (!Enum.IsDefined(MaskedContent)) throw new ArgumentOutOfRangeException(nameof(MaskedContent), MaskedContent, "unknown masked content");
+        if (!Enum.IsDefined(Area)) throw new ArgumentOutOfRangeException(nameof(Area), Area, "unknown inpaint area");
     }
 }
 
 /// <summary>
-/// One frame to generate: the init image uint8 [3,H,W] at the processing size, its settings, an optional mask uint8 [H,W] or
-/// [1,H,W] (255 = repaint), and optional ControlNet units whose hints are [1,3,H,W] in [0,1] at the processing size
-/// (see <see cref="ControlNet.HintImage"/>).
+/// One frame to generate: the init image uint8 [3,H,W], its settings, an optional mask uint8 [H,W] or [1,H,W] of the
+/// image's size (255 = repaint), and optional ControlNet units whose hints are [1,3,h,w] in [0,1] at the processing size
+/// (see <see cref="ControlNet.HintImage"/>). The image is resized to the processing size (Width×Height) unless it has it
+/// already; with "only masked" it stays at its size and only the crop around the mask is generated at the processing size.
 /// </summary>
 public sealed record Img2ImgFrame(TorchSharp.torch.Tensor Init, Img2ImgParams Params, TorchSharp.torch.Tensor? Mask = null,
     IReadOnlyList<ControlNet.ControlNetUnit>? Controls = null);

@@ -1,5 +1,6 @@
 using VideoLoopback.Diffusion.ControlNet;
 using VideoLoopback.Diffusion.Lora;
+using VideoLoopback.Diffusion.Sampling;
 using VideoLoopback.Diffusion.Sampling.Noise;
 using VideoLoopback.Diffusion.Text;
 using static TorchSharp.torch;
@@ -10,8 +11,9 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// img2img and inpainting over a <see cref="StableDiffusionModel"/>, as WebUI's StableDiffusionProcessingImg2Img:
 /// uint8 → [-1,1] → VAE encode (posterior sample) · 0.18215 → seeded noise → sampler with CFG → ÷0.18215 →
 /// VAE decode → clamp((x+1)/2) → uint8 by truncation (WebUI: (255·x).astype(uint8)); with a mask, the
-/// mask blur, masked content, latent masks, inpainting-UNet conditioning and the final composite of the
-/// unmasked pixels. Frames whose runs can share UNet batches (same steps, sampler, schedule, denoising,
+/// mask blur, inpaint area (whole picture or only masked: see <see cref="Img2ImgInput"/>), masked content,
+/// latent masks, inpainting-UNet conditioning and the final composite of the unmasked pixels. Frames whose
+/// runs can share UNet batches (same steps, sampler, schedule, denoising,
 /// CFG, size, clip skip, variation strength and conditioning lengths) are sampled together when
 /// <see cref="ShareUnetBatches"/> is on; every per-image random draw comes from the image's own seed, so
 /// the grouping changes nothing but float rounding inside the batched CPU kernels.
@@ -23,6 +25,18 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
     /// Default: torch's antialiased bicubic, close to PIL; callers with the PIL-exact resampler pass it here.
     /// </summary>
     public Func<Tensor, int, int, Tensor> MaskResize { get; init; } = DefaultMaskResize;
+
+    /// <summary>WebUI's images.resize_image (init and mask to the processing size, the only-masked crop and back). Default: torch bicubic.</summary>
+    public WebUiImageResize ImageResize { get; init; } = TorchImageResize.Resize;
+
+    /// <summary>WebUI's masking.fill for the masked content modes other than "original". Default: float torch version.</summary>
+    public MaskedFillOperation MaskedFill { get; init; } = Pipelines.MaskedFill.Approximate;
+
+    /// <summary>WebUI's final overlay of the original over the generated image. Default: a rounded linear blend.</summary>
+    public OverlayComposite Overlay { get; init; } = InpaintMasks.CompositeUnmasked;
+
+    /// <summary>Called after every sampler step with the batch's latents (progress, previews).</summary>
+    public Action<SamplerStep>? Callback { get; init; }
 
     /// <summary>
     /// Sample compatible frames in one UNet batch (faster). Batched matrix kernels round differently from
@@ -44,7 +58,10 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
     /// </summary>
     public LoraLibrary? Loras { get; init; }
 
-    /// <summary>Generates every frame: the i-th result is uint8 [BatchSize_i,3,H_i,W_i] on the model's device.</summary>
+    /// <summary>
+    /// Generates every frame: the i-th result is uint8 [BatchSize_i,3,H_i,W_i] on the model's device, at the processing
+    /// size (with "only masked", at the init image's size).
+    /// </summary>
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Img2ImgFrame> frames)
     {
         if (frames.Count == 0) return [];
@@ -58,6 +75,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         {
             model.ApplyLoras(withLoras[sameLoras.First()].Set);
             var prepared = sameLoras.Select(i => Prepare(withLoras[i].Frame, i)).ToList();
+            using var inputs = Img2ImgInput.OwnerOf(prepared.Select(p => p.Input));
             foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
                 foreach (var members in Chunks(group.ToList()))
                 {
@@ -110,8 +128,9 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         var init = frame.Init;
         if (init.dtype != ScalarType.Byte || init.dim() != 3 || init.shape[0] != 3)
             throw new ArgumentException($"{where}: init image must be uint8 RGB [3,H,W], got {init.dtype} [{string.Join(",", init.shape)}]");
-        if (init.shape[1] % 8 != 0 || init.shape[2] % 8 != 0 || init.shape[1] < 8 || init.shape[2] < 8)
-            throw new ArgumentException($"{where}: image size {init.shape[2]}x{init.shape[1]} must be a positive multiple of 8 in both directions");
+        var (width, height) = ProcessingSize(frame);
+        if (width % 8 != 0 || height % 8 != 0 || width < 8 || height < 8)
+            throw new ArgumentException($"{where}: processing size {width}x{height} must be a positive multiple of 8 in both directions");
         if (frame.Mask is { } mask)
         {
             var m = mask.dim() == 3 && mask.shape[0] == 1 ? mask[0] : mask;
@@ -121,8 +140,8 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         foreach (var (unit, k) in (frame.Controls ?? []).Select((u, k) => (u, k)))
         {
             var hint = unit.Hint;
-            if (hint.dim() != 4 || hint.shape[0] != 1 || hint.shape[1] != 3 || hint.shape[2] != init.shape[1] || hint.shape[3] != init.shape[2])
-                throw new ArgumentException($"{where}: ControlNet {k + 1}: control image must be [1,3,{init.shape[1]},{init.shape[2]}] (the image size), got [{string.Join(",", hint.shape)}]");
+            if (hint.dim() != 4 || hint.shape[0] != 1 || hint.shape[1] != 3 || hint.shape[2] != height || hint.shape[3] != width)
+                throw new ArgumentException($"{where}: ControlNet {k + 1}: control image must be [1,3,{height},{width}] (the processing size), got [{string.Join(",", hint.shape)}]");
             if (!double.IsFinite(unit.Weight))
                 throw new ArgumentOutOfRangeException(nameof(ControlNetUnit.Weight), unit.Weight, $"{where}: ControlNet {k + 1}: weight must be a finite number");
             if (!(unit.GuidanceStart >= 0 && unit.GuidanceStart <= unit.GuidanceEnd && unit.GuidanceEnd <= 1))
@@ -134,7 +153,10 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             throw new ArgumentOutOfRangeException(nameof(Img2ImgParams.ClipSkip), frame.Params.ClipSkip, $"{where}: clip skip must not exceed the text model's {model.TextModel.Config.LayerCount} layers");
     }
 
-    private sealed record Prepared(int Index, Img2ImgFrame Frame, ulong[] Seeds, ulong[] Subseeds, Tensor? BlurredMask,
+    private static (int Width, int Height) ProcessingSize(Img2ImgFrame frame) =>
+        (frame.Params.Width ?? (int)frame.Init.shape[2], frame.Params.Height ?? (int)frame.Init.shape[1]);
+
+    private sealed record Prepared(int Index, Img2ImgFrame Frame, ulong[] Seeds, ulong[] Subseeds, Img2ImgInput Input,
         MultiCondConditioning Positive, IReadOnlyList<PromptSchedule> Negative, string GroupKey);
 
     private Prepared Prepare(Img2ImgFrame frame, int index)
@@ -147,11 +169,19 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         // Encoded once per distinct prompt (the conditioner caches); grouping frames reuses these encodings.
         var positive = model.Timed(() => conditioner.GetMultiCondLearnedConditioning(prompts, p.Steps));
         var negative = model.Timed(() => conditioner.GetLearnedConditioning(negatives, p.Steps));
-        Tensor? blurred = null;
-        if (frame.Mask is { } mask)
+        var (width, height) = ProcessingSize(frame);
+        Img2ImgInput input;
+        using (NewDisposeScope())
         {
-            var m = mask.dim() == 3 ? mask[0] : mask;
-            blurred = InpaintMasks.Prepare(m.to(model.Device), p.Inpaint.MaskMode, p.Inpaint.MaskBlurX, p.Inpaint.MaskBlurY);
+            Tensor? blurred = null;
+            if (frame.Mask is { } mask)
+            {
+                var m = mask.dim() == 3 ? mask[0] : mask;
+                blurred = InpaintMasks.Prepare(m.to(model.Device), p.Inpaint.MaskMode, p.Inpaint.MaskBlurX, p.Inpaint.MaskBlurY);
+            }
+            input = Img2ImgInput.Build(frame.Init.to(model.Device), blurred, p.Inpaint, width, height, p.ResizeMode, ImageResize, MaskedFill);
+            // The input owns its tensors (freed when Run returns); they must outlive this scope.
+            foreach (var t in new[] { input.Pixels, input.Mask, input.OverlayMask, input.Original }) t?.MoveToOuterDisposeScope();
         }
         var (sampler, scheduler) = p.ResolveSampler();
         // Stacking pads conditionings of different lengths, which would change a frame's result when
@@ -159,9 +189,11 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         string lengths = string.Join(",", positive.Batch[0].SelectMany(part => part.Schedule.Entries.Select(e => e.Cond.shape[^2])))
                          + "|" + string.Join(",", negative[0].Entries.Select(e => e.Cond.shape[^2]));
         string key = string.Join(";", p.Steps, sampler.Name, scheduler.Name, p.Denoising.ToString("R"), p.CfgScale.ToString("R"),
-            p.SubseedStrength.ToString("R"), p.RandnSource, p.EtaNoiseSeedDelta, p.SeedResizeFromWidth, p.SeedResizeFromHeight, frame.Init.shape[1], frame.Init.shape[2], p.ClipSkip, lengths,
-            frame.Mask is null ? "img2img" : p.Inpaint.ToString(), ControlKey(frame.Controls));
-        return new Prepared(index, frame, seeds, subseeds, blurred, positive, negative, key);
+            p.SubseedStrength.ToString("R"), p.RandnSource, p.EtaNoiseSeedDelta, p.SeedResizeFromWidth, p.SeedResizeFromHeight, width, height, p.ClipSkip, lengths,
+            // one crop geometry per batch, as WebUI's one paste_to per processing call
+            input.Mask is null ? "img2img" : p.Inpaint + (input.Crop is null ? "" : $"{input.Crop}{frame.Init.shape[1]}x{frame.Init.shape[2]}"),
+            ControlKey(frame.Controls));
+        return new Prepared(index, frame, seeds, subseeds, input, positive, negative, key);
     }
 
     /// <summary>Frames share a batch only with the same ControlNets, weights, windows and modes (their hints may differ).</summary>
@@ -187,15 +219,15 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         var first = members[0].Frame;
         var p = first.Params;
         var (sampler, scheduler) = p.ResolveSampler();
-        int height = (int)first.Init.shape[1], width = (int)first.Init.shape[2];
+        var (width, height) = ProcessingSize(first);
         int h = height / 8, w = width / 8;
         var device = model.Device;
-        bool inpaint = first.Mask is not null;
+        bool inpaint = members[0].Input.Mask is not null;
 
         var seeds = members.SelectMany(m => m.Seeds).ToArray();
         var subseeds = members.SelectMany(m => m.Subseeds).ToArray();
         // [B,3,H,W] uint8: each frame's init repeated for its batch (WebUI repeats the single init image).
-        var initPixels = cat(members.Select(m => m.Frame.Init.to(device).unsqueeze(0).expand(m.Seeds.Length, -1, -1, -1)).ToList());
+        var initPixels = cat(members.Select(m => m.Input.Pixels.unsqueeze(0).expand(m.Seeds.Length, -1, -1, -1)).ToList());
         var source = initPixels.to(ScalarType.Float32) / 255 * 2 - 1;
         var initLatent = model.EncodeImages(source, seeds);
 
@@ -206,7 +238,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             var repaintRows = new List<Tensor>();
             foreach (var m in members)
             {
-                var latentMask = MaskResize(m.BlurredMask!, w, h).to(device);
+                var latentMask = MaskResize(m.Input.Mask!, w, h).to(device);
                 var (k, r) = InpaintMasks.LatentMasks(latentMask, p.Inpaint.RoundMask);
                 for (int i = 0; i < m.Seeds.Length; i++) { keepRows.Add(k); repaintRows.Add(r); }
             }
@@ -233,7 +265,11 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         {
             EpsModel = (x, t, rows) => model.Eps(x, t, rows, control),
             // WebUI's state.sampling_step becomes i in the callback after step i, so step i+1's model calls see i.
-            Callback = control is null ? null : step => control.SamplerStep = step.Index + 1,
+            Callback = control is null ? Callback : step =>
+            {
+                control.SamplerStep = step.Index + 1;
+                Callback?.Invoke(step);
+            },
             Sampler = sampler,
             Scheduler = scheduler,
             Steps = p.Steps,
@@ -255,12 +291,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             var images = pixels.narrow(0, offset, m.Seeds.Length);
             offset += m.Seeds.Length;
             if (inpaint)
-            {
-                // WebUI pastes the original over the result through the doubled blurred mask (whole picture).
-                var overlay = InpaintMasks.OverlayMaskWholePicture(m.BlurredMask!);
-                var original = m.Frame.Init.to(device);
-                images = stack(Enumerable.Range(0, m.Seeds.Length).Select(i => InpaintMasks.CompositeUnmasked(original, images[i], overlay)).ToList());
-            }
+                images = stack(Enumerable.Range(0, m.Seeds.Length).Select(i => m.Input.Compose(images[i], ImageResize, Overlay)).ToList());
             outputs.Add(images.contiguous().MoveToOuterDisposeScope());
         }
         return outputs;
@@ -277,10 +308,10 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         var masks = new List<Tensor>();
         foreach (var m in members)
         {
-            var mask = m.BlurredMask is { } b
+            var mask = m.Input.Mask is { } b
                 ? b.to(ScalarType.Float32) / 255
                 : ones(source.shape[2], source.shape[3], device: model.Device);
-            if (m.BlurredMask is not null && settings.RoundMask) mask = mask.round();
+            if (m.Input.Mask is not null && settings.RoundMask) mask = mask.round();
             for (int i = 0; i < m.Seeds.Length; i++) masks.Add(mask.unsqueeze(0).unsqueeze(0));
         }
         var pixelMask = cat(masks);                                                       // [B,1,H,W]

@@ -9,7 +9,11 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// </summary>
 public static class InpaintMasks
 {
-    /// <summary>Pixel mask → inverted for "inpaint not masked", then blurred (x, then y). uint8 [H,W] in and out.</summary>
+    /// <summary>
+    /// Pixel mask → inverted for "inpaint not masked", then blurred (x, then y). uint8 [H,W] in and out. The mask is
+    /// taken as WebUI's create_binary_mask leaves it: grey levels of an 'L' mask pass unthresholded (only an RGBA
+    /// mask's alpha is thresholded at &gt; 128, which is up to whoever decodes the file, as the img2img command does).
+    /// </summary>
     public static Tensor Prepare(Tensor mask, InpaintMaskMode mode, int blurX, int blurY)
     {
         using var scope = NewDisposeScope();

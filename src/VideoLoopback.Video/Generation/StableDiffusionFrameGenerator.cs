@@ -29,12 +29,15 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
     {
         _model = model;
         _adapters = adapters ?? GeneratorAdapters.None;
-        // PIL's default Image.resize filter (bicubic) for the latent mask, bit-exact.
+        // WebUI's PIL image operations, bit-exact: latent mask resize, resize modes, masked fill and overlay composite.
         _pipeline = new Img2ImgPipeline(model)
         {
             ShareUnetBatches = true,
             Loras = _adapters.Loras,
-            MaskResize = (mask, width, height) => ImageResize.Resize(mask.unsqueeze(0), width, height, ResampleFilter.Bicubic)[0],
+            MaskResize = PilImg2ImgOperations.MaskResize,
+            ImageResize = PilImg2ImgOperations.Resize,
+            MaskedFill = PilImg2ImgOperations.MaskedFill,
+            Overlay = PilImg2ImgOperations.Overlay,
         };
         ModelName = Path.GetFileNameWithoutExtension(model.CheckpointPath);
         _hash = new Lazy<string>(() => ShortHash(model.CheckpointPath));

@@ -61,6 +61,20 @@ public static class ImageConvert
         return FrameTensor.Restore(result, frames).MoveToOuterDisposeScope();
     }
 
+    /// <summary><c>convert('RGBa')</c> of RGBA frames: colour premultiplied by alpha (<c>t = c*a + 128; ((t &gt;&gt; 8) + t) &gt;&gt; 8</c>).</summary>
+    public static Tensor ToPremultiplied(Tensor frames) => WithRgba(frames, ImageResize.Premultiply, "convert('RGBa')");
+
+    /// <summary><c>convert('RGBA')</c> of RGBa frames: where 0 &lt; a &lt; 255, <c>c = min(255*c / a, 255)</c> (truncating).</summary>
+    public static Tensor FromPremultiplied(Tensor frames) => WithRgba(frames, ImageResize.Unpremultiply, "convert('RGBA')");
+
+    private static Tensor WithRgba(Tensor frames, Func<Tensor, Tensor> convert, string what)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = FrameTensor.AsBatch(frames, what);
+        if (FrameTensor.Mode(x) != ImageMode.RGBA) throw new ArgumentException($"{what}: expected 4-channel frames, got {x.shape[1]} channels", nameof(frames));
+        return FrameTensor.Restore(convert(x), frames).MoveToOuterDisposeScope();
+    }
+
     /// <summary>
     /// <c>im.convert(mode)</c> for the modes a frame tensor can hold (LA from RGB/RGBA goes through L).
     /// </summary>

@@ -75,7 +75,29 @@ public sealed class Img2ImgCommandTests : IDisposable
         Assert.Contains("Mask blur: 0", TextChunks(Directory.GetFiles(output, "*.png")[0])["parameters"]);
     }
 
+    [Fact]
+    public void OnlyMaskedWithFillKeepsTheInitSizeAndWritesWebUiInfotext()
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var mask = zeros(1, 40, 40, ScalarType.Byte);
+        mask[.., TensorIndex.Slice(20, 28), TensorIndex.Slice(22, 30)] = tensor((byte)255);
+        var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", Tiny, "--init", Init(), "--mask", WriteImage("mask.png", mask),
+            "--inpaint-area", "only-masked", "--inpaint-padding", "4", "--masked-content", "fill", "--width", "32", "--height", "32",
+            "--prompt", "x", "--steps", "2", "--seed", "1", "--output", output);
+        Assert.True(code == 0, $"img2img only masked failed ({code}): {log}");
+        var file = Assert.Single(Directory.GetFiles(output, "*.png"));
+        var (result, _) = ImageFile.Read(file);
+        var (init, _) = ImageFile.Read(Path.Combine(_temp.FullName, "init.png"));
+        Assert.Equal([3L, 40, 40], result.shape); // only masked keeps the init image's size
+        Assert.True(result[.., ..8, ..].eq(init[.., ..8, ..]).all().item<bool>(), "rows far from the mask changed");
+        Assert.EndsWith("Size: 32x32, Model: tiny-sd15, Denoising strength: 0.75, Mask blur: 4, Inpaint area: Only masked, Masked area padding: 4, Masked content: fill",
+            TextChunks(file)["parameters"]);
+    }
+
     [Theory]
+    [InlineData("--inpaint-padding", "-1", "--inpaint-padding -1: expected 0 or more pixels")]
+    [InlineData("--inpaint-area", "half", "--inpaint-area 'half': expected whole or only-masked")]
+    [InlineData("--masked-content", "blur", "expected fill, original, latent-noise or latent-nothing")]
     [InlineData("--steps", "0", "steps must be ≥ 1")]
     [InlineData("--denoising", "1.2", "denoising strength must lie in [0,1]")]
     [InlineData("--sampler", "Nope", "unknown sampler 'Nope'")]
