@@ -3,10 +3,13 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.ControlNet;
+using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
 using VideoLoopback.Video.Imaging;
+using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Cli.Commands;
@@ -51,6 +54,16 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         [CommandOption("--resize-mode <N>")][Description("0 just resize, 1 crop and resize, 2 resize and fill.")] public int ResizeMode { get; init; }
         [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 1;
         [CommandOption("--clip-skip <N>")] public int ClipSkip { get; init; } = 1;
+        [CommandOption("--ensd <N>")][Description("Eta noise seed delta: the ancestral/SDE noise restarts from seed + N after the initial noise (WebUI option). Default 0.")]
+        public ulong Ensd { get; init; }
+        [CommandOption("--seed-resize-from <WxH>")][Description("Make the noise as for this size and centre it (WebUI 'Resize seed from'), e.g. 512x512.")]
+        public string? SeedResizeFrom { get; init; }
+        [CommandOption("--lora-dir <FOLDER>")][Description("Where <lora:name:weight> prompt tags are looked up, recursively. Default weights/lora.")]
+        public string LoraDir { get; init; } = "weights/lora";
+        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]; one --control-image each.")]
+        public string[]? ControlNets { get; init; }
+        [CommandOption("--control-image <FILE>")][Description("The preprocessed control map of each --controlnet, in order.")]
+        public string[]? ControlImages { get; init; }
         [CommandOption("--output <FOLDER>")] public string Output { get; init; } = "outputs/img2img";
     }
 
@@ -76,6 +89,12 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             if (s.InpaintPadding < 0) throw new ArgumentException($"--inpaint-padding {s.InpaintPadding}: expected 0 or more pixels");
             if (s.ResizeMode is < 0 or > 2) throw new ArgumentException($"--resize-mode {s.ResizeMode}: expected 0, 1 or 2");
             if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
+            var units = (s.ControlNets ?? []).Select(ControlNetSpec.Parse).ToList();
+            foreach (var unit in units) unit.Validate();
+            var controlImages = s.ControlImages ?? [];
+            if (controlImages.Length != units.Count)
+                throw new ArgumentException($"{units.Count} --controlnet unit(s) but {controlImages.Length} --control-image file(s): give one image per unit, in order");
+            var (resizeFromWidth, resizeFromHeight) = SeedResizeFrom(s.SeedResizeFrom);
             var (init, width, height) = ReadInit(s);
             var mask = s.Mask is null ? null : ReadMask(s.Mask, (int)init.shape[2], (int)init.shape[1], (WebUiResizeMode)s.ResizeMode);
             var random = new Random();
@@ -87,6 +106,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 SubseedStrength = s.SubseedStrength, CfgScale = s.Cfg, Steps = s.Steps, Denoising = s.Denoising, Sampler = s.Sampler,
                 Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
                 Width = width, Height = height, ResizeMode = (Img2ImgResizeMode)s.ResizeMode,
+                EtaNoiseSeedDelta = s.Ensd, SeedResizeFromWidth = resizeFromWidth, SeedResizeFromHeight = resizeFromHeight,
                 Inpaint = new InpaintSettings
                 {
                     MaskBlurX = s.MaskBlur, MaskBlurY = s.MaskBlur, MaskedContent = content, Area = area, OnlyMaskedPadding = s.InpaintPadding,
@@ -99,40 +119,66 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
 
             var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
             using var model = StableDiffusionModel.Load(s.Checkpoint, options);
-            // WebUI's PIL image operations, bit-exact.
-            var pipeline = new Img2ImgPipeline(model)
+            using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
+            var controlNets = new List<ControlNetModel>();
+            try
             {
-                MaskResize = PilImg2ImgOperations.MaskResize,
-                ImageResize = PilImg2ImgOperations.Resize,
-                MaskedFill = PilImg2ImgOperations.MaskedFill,
-                Overlay = PilImg2ImgOperations.Overlay,
-            };
-            var images = pipeline.Run([new Img2ImgFrame(init, parameters, mask)])[0];
-            // WebUI names the inpaint area in the infotext only when it did crop (a blank mask falls back to img2img).
-            bool onlyMaskedCrop = mask is not null && area == Diffusion.Pipelines.InpaintArea.OnlyMasked && CropRegion.FromMask(
-                InpaintMasks.Prepare(mask, parameters.Inpaint.MaskMode, s.MaskBlur, s.MaskBlur), 0) is not null;
+                var controls = units.Select((unit, k) =>
+                {
+                    var network = ControlNetModel.Load(unit.Model, model.Unet.Config, options.Compute);
+                    controlNets.Add(network);
+                    var hint = HintImage.ToControl(ImageFile.Read(controlImages[k]).Image, height, width, unit.Resize(), model.Device);
+                    return new ControlNetUnit(network, hint, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode());
+                }).ToList();
+                // WebUI's PIL image operations, bit-exact.
+                var pipeline = new Img2ImgPipeline(model)
+                {
+                    Loras = loras,
+                    MaskResize = PilImg2ImgOperations.MaskResize,
+                    ImageResize = PilImg2ImgOperations.Resize,
+                    MaskedFill = PilImg2ImgOperations.MaskedFill,
+                    Overlay = PilImg2ImgOperations.Overlay,
+                };
+                var images = pipeline.Run([new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls)])[0];
+                // WebUI names the inpaint area in the infotext only when it did crop (a blank mask falls back to img2img).
+                bool onlyMaskedCrop = mask is not null && area == Diffusion.Pipelines.InpaintArea.OnlyMasked && CropRegion.FromMask(
+                    InpaintMasks.Prepare(mask, parameters.Inpaint.MaskMode, s.MaskBlur, s.MaskBlur), 0) is not null;
 
-            Directory.CreateDirectory(s.Output);
-            int index = Directory.GetFiles(s.Output, "*.png").Length;
-            var (sampler, scheduler) = parameters.ResolveSampler();
-            for (int i = 0; i < images.shape[0]; i++)
-            {
-                ulong imageSeed = parameters.SubseedStrength == 0 ? parameters.Seed + (ulong)i : parameters.Seed;
-                ulong imageSubseed = parameters.Subseed + (ulong)i;
-                var text = Infotext(parameters, sampler.Name, scheduler.IsAutomatic ? null : scheduler.Label, imageSeed, imageSubseed,
-                    width, height, model, mask is not null, onlyMaskedCrop);
-                var path = Path.Combine(s.Output, $"{index + i:D5}-{imageSeed}.png");
-                ImageFile.Write(path, images[i], text: [new("parameters", text)]);
-                console.WriteLine(path);
+                Directory.CreateDirectory(s.Output);
+                int index = Directory.GetFiles(s.Output, "*.png").Length;
+                var (sampler, scheduler) = parameters.ResolveSampler();
+                for (int i = 0; i < images.shape[0]; i++)
+                {
+                    ulong imageSeed = parameters.SubseedStrength == 0 ? parameters.Seed + (ulong)i : parameters.Seed;
+                    ulong imageSubseed = parameters.Subseed + (ulong)i;
+                    var text = Infotext(parameters, sampler.Name, scheduler.IsAutomatic ? null : scheduler.Label, imageSeed, imageSubseed,
+                        width, height, model, mask is not null, onlyMaskedCrop);
+                    var path = Path.Combine(s.Output, $"{index + i:D5}-{imageSeed}.png");
+                    ImageFile.Write(path, images[i], text: [new("parameters", text)]);
+                    console.WriteLine(path);
+                }
+                return 0;
             }
-            return 0;
+            finally
+            {
+                foreach (var network in controlNets) network.Dispose();
+            }
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException
-                                      or CheckpointException or SafetensorsException)
+                                      or CheckpointException or SafetensorsException or JobException)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;
         }
+    }
+
+    /// <summary>"WxH" → (W, H); null → (0, 0), off.</summary>
+    private static (int Width, int Height) SeedResizeFrom(string? text)
+    {
+        if (text is null) return (0, 0);
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h)) return (w, h);
+        throw new ArgumentException($"--seed-resize-from '{text}': expected WIDTHxHEIGHT, e.g. 512x512");
     }
 
     private static (Tensor Init, int Width, int Height) ReadInit(Settings s)
@@ -183,8 +229,10 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             ("Model", Path.GetFileNameWithoutExtension(model.CheckpointPath)),
             ("Variation seed", p.SubseedStrength == 0 ? null : subseed.ToString(CultureInfo.InvariantCulture)),
             ("Variation seed strength", p.SubseedStrength == 0 ? null : Number(p.SubseedStrength)),
+            ("Seed resize from", p.SeedResizeFromWidth == 0 ? null : $"{p.SeedResizeFromWidth}x{p.SeedResizeFromHeight}"),
             ("Denoising strength", Number(p.Denoising)),
             ("Clip skip", p.ClipSkip <= 1 ? null : p.ClipSkip.ToString(CultureInfo.InvariantCulture)),
+            ("ENSD", p.EtaNoiseSeedDelta == 0 ? null : p.EtaNoiseSeedDelta.ToString(CultureInfo.InvariantCulture)),
             ("Mask mode", inpaint && p.Inpaint.MaskMode == InpaintMaskMode.InpaintNotMasked ? "Inpaint not masked" : null),
             ("Mask blur", inpaint ? p.Inpaint.MaskBlurX.ToString(CultureInfo.InvariantCulture) : null),
             ("Inpaint area", onlyMaskedCrop ? "Only masked" : null),

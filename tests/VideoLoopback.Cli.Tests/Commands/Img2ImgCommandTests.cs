@@ -120,5 +120,44 @@ public sealed class Img2ImgCommandTests : IDisposable
         Assert.Contains("broken.png", log);
     }
 
+    [Fact]
+    public void ControlNetLoraEnsdAndSeedResizeReachTheImageAndTheInfotext()
+    {
+        string Run(string name, params string[] extra)
+        {
+            var output = Path.Combine(_temp.FullName, name);
+            var (code, log) = CliProcess.RunCli([.. new[] { "img2img", "--checkpoint", Tiny, "--init", Init(), "--prompt", "a cat", "--steps", "2",
+                "--denoising", "0.6", "--seed", "5", "--width", "32", "--height", "32", "--sampler", "Euler a", "--output", output }, .. extra]);
+            Assert.True(code == 0, $"img2img {string.Join(' ', extra)} failed ({code}): {log}");
+            return Assert.Single(Directory.GetFiles(output, "*.png"));
+        }
+        var control = WriteImage("control.png", ((arange(3 * 48 * 48, dtype: ScalarType.Int32) * 7) % 255).reshape(3, 48, 48).to(ScalarType.Byte));
+        var controlNet = Path.GetFullPath(Path.Combine(GoldenData.Path("adapters", "controlnet"), "tiny_controlnet_A.safetensors"));
+        var loraDir = Path.GetFullPath(GoldenData.Path("adapters", "lora"));
+        var plain = Run("plain");
+        var controlled = Run("control", "--controlnet", controlNet + ",weight=0.8,resize=just", "--control-image", control);
+        var lora = Run("lora", "--lora-dir", loraDir, "--prompt", "a cat <lora:tiny_lora_r4_a2:1.2>");
+        var ensd = Run("ensd", "--ensd", "31337", "--seed-resize-from", "48x48");
+        using var p = ImageFile.Read(plain).Image;
+        foreach (var other in new[] { controlled, lora, ensd })
+        {
+            using var o = ImageFile.Read(other).Image;
+            Assert.False(p.eq(o).all().item<bool>(), $"{Path.GetDirectoryName(other)}: same image as without the option");
+        }
+        Assert.StartsWith("a cat <lora:tiny_lora_r4_a2:1.2>\n", TextChunks(lora)["parameters"]);
+        Assert.Contains("Seed resize from: 48x48", TextChunks(ensd)["parameters"]);
+        Assert.Contains("ENSD: 31337", TextChunks(ensd)["parameters"]);
+    }
+
+    [Fact]
+    public void ControlNetWithoutItsImageIsRefused()
+    {
+        var controlNet = Path.GetFullPath(Path.Combine(GoldenData.Path("adapters", "controlnet"), "tiny_controlnet_A.safetensors"));
+        var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", Tiny, "--init", Init(), "--prompt", "a cat", "--controlnet", controlNet,
+            "--output", Path.Combine(_temp.FullName, "out"));
+        Assert.Equal(1, code);
+        Assert.Contains("1 --controlnet unit(s) but 0 --control-image", log);
+    }
+
     public void Dispose() => _temp.Delete(recursive: true);
 }
