@@ -201,7 +201,18 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                     foreach (var w in referenceWindows) w.MoveNext();
                     i++;
                 }
-                foreach (var result in Generate(batch, cancellation))
+                List<(int Index, Tensor Pixels)> generated;
+                try
+                {
+                    generated = Generate(batch, cancellation);
+                }
+                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                {
+                    // A generator may give up mid-batch on Ctrl-C: that batch is dropped, every finished frame is kept.
+                    DisposeAll(outputs);
+                    return null;
+                }
+                foreach (var result in generated)
                 {
                     var path = Path.Combine(loopDir, $"{result.Index:D7}.png");
                     writer.Enqueue(path, result.Pixels);

@@ -48,11 +48,13 @@ public sealed class RenderEndToEndTests : IDisposable
     {
         var input = CliProcess.MakeVideo(_temp.FullName, 64, 48, 10, 24, 1);
         var reference = Path.Combine(_temp.FullName, "reference");
-        var (code, log) = CliProcess.RunCli(FakeJob(input, reference, 3, "--no-video"));
+        // 30 loops of 24 frames: long enough that the kill lands mid-render even where the fake renders 1000+ frames/s.
+        const int loops = 30;
+        var (code, log) = CliProcess.RunCli(FakeJob(input, reference, loops, "--no-video"));
         Assert.True(code == 0, $"uninterrupted render failed: {log}");
 
         var output = Path.Combine(_temp.FullName, "killed");
-        using (var process = CliProcess.StartCli(FakeJob(input, output, 3, "--no-video", "--generator-batch", "1")))
+        using (var process = CliProcess.StartCli(FakeJob(input, output, loops, "--no-video", "--generator-batch", "1")))
         {
             // Kill once the first frame is on disk (frames are checkpointed asynchronously, so the kill lands a little later).
             var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -68,13 +70,13 @@ public sealed class RenderEndToEndTests : IDisposable
         }
         var run = Assert.Single(Directory.GetDirectories(output));
         int written = Directory.GetFiles(Path.Combine(run, "output_frames"), "*.png", SearchOption.AllDirectories).Length;
-        Assert.True(written < 72, "every frame was written before the kill");
+        Assert.True(written < loops * 24, "every frame was written before the kill");
 
         (code, log) = CliProcess.RunCli("render", "--generator", "fake", "--device", "cpu", "--no-video", "--resume", run);
         Assert.True(code == 0, $"resume failed ({code}): {log}");
 
         var referenceRun = Assert.Single(Directory.GetDirectories(reference));
-        for (int loop = 1; loop <= 3; loop++)
+        for (int loop = 1; loop <= loops; loop++)
         {
             var expectedDir = Path.Combine(referenceRun, "output_frames", $"loop_{loop}");
             var actualDir = Path.Combine(run, "output_frames", $"loop_{loop}");
@@ -89,11 +91,11 @@ public sealed class RenderEndToEndTests : IDisposable
     [Fact]
     public async Task CtrlCStopsAfterTheCurrentBatch()
     {
-        // Long enough (600 single-frame batches) that the render is still running when the signal lands,
-        // even on an idle machine where the fake generator renders hundreds of frames per second.
+        // Long enough (7200 single-frame batches, several seconds even at 1000+ frames/s on an idle machine) that the
+        // render is still running when the signal lands; once it works, the render stops after its first batches.
         var input = CliProcess.MakeVideo(_temp.FullName, 64, 48, 10, 120, 1);
         var output = Path.Combine(_temp.FullName, "out");
-        using var process = CliProcess.StartCli(FakeJob(input, output, 5, "--no-video", "--generator-batch", "1"));
+        using var process = CliProcess.StartCli(FakeJob(input, output, 60, "--no-video", "--generator-batch", "1"));
         var stdout = process.StandardOutput.ReadToEndAsync();
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (!process.HasExited && DateTime.UtcNow < deadline)
@@ -107,7 +109,7 @@ public sealed class RenderEndToEndTests : IDisposable
         Assert.True(process.WaitForExit(60_000), "the render did not stop after Ctrl-C");
         var log = await stdout;
         Assert.True(process.ExitCode == 130, $"exit code {process.ExitCode} after Ctrl-C, expected 130: {log}");
-        Assert.Contains("--resume", log);
+        Assert.True(log.Contains("--resume"), $"no resume hint after Ctrl-C: {log}");
         var run = Assert.Single(Directory.GetDirectories(output));
         Assert.Empty(Directory.GetFiles(run, "*.tmp", SearchOption.AllDirectories));
     }

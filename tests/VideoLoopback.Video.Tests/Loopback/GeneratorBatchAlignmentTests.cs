@@ -48,5 +48,38 @@ public sealed class GeneratorBatchAlignmentTests : IDisposable
         Assert.Equal([1, 2, 4, 2], resumed.Sizes); // frame 3 alone up to the boundary at 4, then as before
     }
 
+    /// <summary>Cancels the render on its second call and gives up mid-batch, as a generator honouring the token does.</summary>
+    private sealed class CancelOnSecondCall(IFrameGenerator inner, CancellationTokenSource cancel) : IFrameGenerator
+    {
+        private int _calls;
+        public string ModelName => inner.ModelName;
+        public string ModelHash => inner.ModelHash;
+        public IReadOnlyList<Tensor> Generate(GenerationRequest request, CancellationToken cancellation = default)
+        {
+            if (++_calls == 2)
+            {
+                cancel.Cancel();
+                cancellation.ThrowIfCancellationRequested();
+            }
+            return inner.Generate(request, cancellation);
+        }
+    }
+
+    [Fact]
+    public void AGeneratorGivingUpOnCancellationStopsTheRenderKeepingFinishedFrames()
+    {
+        var job = new JobSpec
+        {
+            InputDir = GoldenData.Path("loopback", "inputs", "seq_rgb"), OutputDir = _temp.FullName,
+            Width = 32, Height = 24, LoopN = 2, Seed = 1, Subseed = 2, GeneratorBatch = 4,
+        };
+        using var cancel = new CancellationTokenSource();
+        var engine = new LoopbackEngine(job, new CancelOnSecondCall(new FakeGenerator(), cancel), ScheduleCompilers.Default, CPU);
+        var result = engine.Run(new RenderOptions { Timestamp = "run", EncodeVideos = false }, cancel.Token);
+        Assert.True(result.Interrupted, "the render did not report the stop");
+        Assert.Equal(4, result.FramesRendered);
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(result.RunDirectory, "output_frames", "loop_1"), "*.png").Length);
+    }
+
     public void Dispose() => _temp.Delete(recursive: true);
 }
