@@ -10,10 +10,14 @@ public static class CliProcess
 
     public static Process StartCli(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // Through env --default-signal: a test run started in the background inherits SIGINT ignored, which the .NET runtime
+        // then keeps ignoring; the CLI must see Ctrl-C as a user's terminal delivers it.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(CliDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["NO_COLOR"] = "1";
