@@ -68,6 +68,8 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         for (int i = 0; i < frames.Count; i++) Validate(frames[i], i);
         // Tags are stripped and LoRA files loaded for every frame before any sampling, so a bad tag or file stops the call early.
         var withLoras = frames.Select(ResolveLoras).ToList();
+        // Nothing from an earlier call still uses the cached prompt encodings: bound them, so long renders do not grow.
+        model.TrimPromptCaches();
 
         var results = new Tensor[frames.Count];
         // WebUI merges a batch's LoRAs before it encodes the prompts; frames wanting the same set run after one merge.

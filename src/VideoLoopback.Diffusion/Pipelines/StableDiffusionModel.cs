@@ -144,6 +144,15 @@ public sealed class StableDiffusionModel : IDisposable
         return conditioner;
     }
 
+    /// <summary>Prompt encodings kept per clip-skip value between generations (a few hundred prompts, tens of MB).</summary>
+    public int PromptCacheSize { get; set; } = 256;
+
+    /// <summary>Frees the least recently used prompt encodings beyond <see cref="PromptCacheSize"/>; only between generations.</summary>
+    public void TrimPromptCaches()
+    {
+        foreach (var conditioner in _conditioners.Values) conditioner.TrimCache(PromptCacheSize);
+    }
+
     /// <summary>Runs <paramref name="work"/> counting its time as network forward time.</summary>
     public T Timed<T>(Func<T> work)
     {

@@ -16,6 +16,7 @@ public sealed class PromptConditioner : IDisposable
     private readonly ClipTextModel _textModel;
     private readonly PromptChunker _chunker;
     private readonly Dictionary<string, CachedBatch> _cache = new();
+    private long _uses;
 
     public PromptConditioner(ClipTextModel textModel, ClipTokenizer? tokenizer = null, int clipSkip = 1,
         EmphasisMode emphasis = EmphasisMode.Original, int commaPaddingBacktrack = 20)
@@ -104,6 +105,23 @@ public sealed class PromptConditioner : IDisposable
         _cache.Clear();
     }
 
+    /// <summary>How many encodings the cache holds.</summary>
+    public int CachedCount => _cache.Count;
+
+    /// <summary>
+    /// Frees the least recently used encodings beyond <paramref name="keep"/>, so a render whose prompt changes every frame
+    /// does not grow; call it only between generations, as schedules handed out before may use any cached encoding.
+    /// </summary>
+    public void TrimCache(int keep)
+    {
+        if (_cache.Count <= keep) return;
+        foreach (var (key, cached) in _cache.OrderBy(e => e.Value.LastUse).Take(_cache.Count - keep).ToList())
+        {
+            cached.Dispose();
+            _cache.Remove(key);
+        }
+    }
+
     public void Dispose() => ClearCache();
 
     private Tensor[] EncodeCached(List<string> texts)
@@ -118,11 +136,14 @@ public sealed class PromptConditioner : IDisposable
             cached = new CachedBatch(batch, rows);
             _cache[key] = cached;
         }
+        cached.LastUse = ++_uses;
         return cached.Rows;
     }
 
     private sealed record CachedBatch(Tensor Batch, Tensor[] Rows) : IDisposable
     {
+        public long LastUse { get; set; }
+
         public void Dispose()
         {
             foreach (var row in Rows) row.Dispose();

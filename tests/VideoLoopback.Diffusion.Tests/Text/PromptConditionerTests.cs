@@ -25,6 +25,23 @@ public sealed class PromptConditionerTests : IDisposable
         _model.Encode(tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]), clipSkip);
 
     [Fact]
+    public void TrimKeepsTheMostRecentlyUsedEncodingsAndReencodesTheOthers()
+    {
+        using var scope = NewDisposeScope();
+        using var conditioner = new PromptConditioner(_model);
+        foreach (var prompt in new[] { "a cat", "a dog", "a fox", "a cow" }) conditioner.GetLearnedConditioning([prompt], 10);
+        conditioner.GetLearnedConditioning(["a cat"], 10); // used again: now the most recent
+        Assert.Equal(4, conditioner.EncodedTextCount);
+        conditioner.TrimCache(2);
+        Assert.Equal(2, conditioner.CachedCount);
+        conditioner.GetLearnedConditioning(["a cat"], 10);
+        conditioner.GetLearnedConditioning(["a cow"], 10);
+        Assert.Equal(4, conditioner.EncodedTextCount); // both kept
+        conditioner.GetLearnedConditioning(["a dog"], 10);
+        Assert.Equal(5, conditioner.EncodedTextCount); // evicted, encoded again
+    }
+
+    [Fact]
     public void PlainPromptIsTheTextModelOutputOfItsPaddedTokens()
     {
         using var scope = NewDisposeScope();
