@@ -15,4 +15,16 @@ public class TorchRuntimeTests
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(values[i] - expected[i]) < 1e-4, $"element {i}: got {values[i]}, PyTorch gives {expected[i]}");
     }
+
+    [Fact]
+    public void NnpackCanBeSwitchedOffOnLinuxAndConvolutionsStillRun()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), Nn.NnpackSwitch.TryDisable());
+        // A convolution of the shape libtorch would hand to NNPACK (float32, batch 16, 3x3) runs on the other path.
+        using var scope = NewDisposeScope();
+        var x = ones(16, 4, 8, 8);
+        var w = ones(2, 4, 3, 3);
+        var y = nn.functional.conv2d(x, w, padding: [1, 1]);
+        Assert.Equal(36f, y[0, 0, 4, 4].item<float>()); // interior: 4 channels x 9 taps
+    }
 }
