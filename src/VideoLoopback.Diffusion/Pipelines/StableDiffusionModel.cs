@@ -224,12 +224,24 @@ public sealed class StableDiffusionModel : IDisposable
         return ((mean + std * noise) * LatentScale).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Images the VAE decodes at once: its full-resolution activations dominate peak memory (at 512² about 0.5 GB per
+    /// image and layer in fp16), so a shared UNet batch is decoded a few images at a time.
+    /// </summary>
+    public int DecodeChunk { get; set; } = 4;
+
     /// <summary>Scaled latents [B,4,h,w] -> images [B,3,8h,8w] in [0,1] float32 (WebUI: clamp((x+1)/2, 0, 1)).</summary>
     public Tensor DecodeLatents(Tensor latents)
     {
         using var scope = NewDisposeScope();
-        var decoded = Timed(() => Vae.Decode((latents / LatentScale).to(Compute.DType))).to(ScalarType.Float32);
-        return ((decoded + 1) / 2).clamp(0, 1).MoveToOuterDisposeScope();
+        var parts = new List<Tensor>();
+        for (long start = 0; start < latents.shape[0]; start += DecodeChunk)
+        {
+            var chunk = latents.narrow(0, start, Math.Min(DecodeChunk, latents.shape[0] - start));
+            var decoded = Timed(() => Vae.Decode((chunk / LatentScale).to(Compute.DType))).to(ScalarType.Float32);
+            parts.Add(((decoded + 1) / 2).clamp(0, 1));
+        }
+        return (parts.Count == 1 ? parts[0] : cat(parts)).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -49,6 +49,21 @@ public class Img2ImgPipelineTests
         Prompt = prompt, NegativePrompt = "blurry", Seed = seed, Steps = 2, Denoising = 0.75, CfgScale = 7, Sampler = "Euler a", BatchSize = batchSize,
     };
 
+    [Fact]
+    public void DecodingInChunksGivesTheSameImages()
+    {
+        using var model = LoadTiny("tiny-sd15.safetensors");
+        using var generator = new Generator(9);
+        using var latents = randn([5, 4, 4, 4], generator: generator);
+        model.DecodeChunk = 8;
+        using var whole = model.DecodeLatents(latents);
+        model.DecodeChunk = 2;
+        using var chunked = model.DecodeLatents(latents);
+        Assert.Equal([5L, 3, 32, 32], chunked.shape);
+        double diff = (whole - chunked).abs().max().item<float>();
+        Assert.True(diff < 1e-5, $"chunked decode differs by {diff}");
+    }
+
     [Theory]
     [InlineData("tiny-sd15.safetensors")]
     [InlineData("tiny-sd15-fp16.safetensors")]
