@@ -8,7 +8,8 @@ namespace VideoLoopback.Cli.Commands;
 
 /// <summary>
 /// <c>videoloopback inspect &lt;file&gt;</c>: what a model file is (family, dtypes, parameters per part,
-/// missing and unexpected keys). Reads the header only, so it is instant even on multi-GB files.
+/// missing and unexpected keys). A .safetensors file is read from its header only, so it is instant even on multi-GB files;
+/// a PyTorch pickle (.pth/.pt/.ckpt) has to be read whole (without running any of its code).
 /// </summary>
 public sealed class InspectCommand(IAnsiConsole console) : Command<InspectCommand.Settings>
 {
@@ -18,7 +19,7 @@ public sealed class InspectCommand(IAnsiConsole console) : Command<InspectComman
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<file>")]
-        [Description("A model file (.safetensors).")]
+        [Description("A model file (.safetensors, or a .pth/.pt/.ckpt PyTorch state dict).")]
         public string File { get; init; } = "";
     }
 
@@ -27,10 +28,14 @@ public sealed class InspectCommand(IAnsiConsole console) : Command<InspectComman
         CheckpointInfo info;
         try
         {
-            using var file = SafetensorsFile.Open(settings.File);
-            info = CheckpointInspector.Inspect(file);
+            if (PickledStateDict.IsPickle(settings.File)) info = InspectPickle(settings.File);
+            else
+            {
+                using var file = SafetensorsFile.Open(settings.File);
+                info = CheckpointInspector.Inspect(file);
+            }
         }
-        catch (SafetensorsException e)
+        catch (Exception e) when (e is SafetensorsException or InvalidDataException or FileNotFoundException)
         {
             return Error(e.Message);
         }
@@ -57,6 +62,19 @@ public sealed class InspectCommand(IAnsiConsole console) : Command<InspectComman
         if (info.IgnoredKeys.Count > 0)
             console.MarkupLine($"ignored: {info.IgnoredKeys.Count} tensors not needed for inference (schedule buffers, EMA, position_ids, loss, counters)");
         return 0;
+    }
+
+    private static CheckpointInfo InspectPickle(string path)
+    {
+        var tensors = PickledStateDict.Read(path);
+        try
+        {
+            return CheckpointInspector.Inspect(path, tensors.Select(t => new TensorDescriptor(t.Key, t.Value.shape, SafetensorsDTypes.FromScalarType(t.Value.dtype))).ToList());
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
     }
 
     /// <summary>One unwrapped line (the console would wrap it at its width), so scripts can grep it.</summary>

@@ -44,6 +44,20 @@ public class InspectCommandTests
     }
 
     [Fact]
+    public void NamesTheFamilyOfAPickledControlNet()
+    {
+        using var folder = new TempFolder();
+        var pth = Path.Combine(folder.Root, "control_v11p_sd15_tiny.pth");
+        using (var source = SafetensorsFile.Open(GoldenData.Path("adapters/controlnet/tiny_controlnet_A.safetensors")))
+        using (var scope = NewDisposeScope())
+        using (var stream = File.Create(pth))
+            TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, new System.Collections.Hashtable(source.LoadAll()));
+        var result = Inspect(pth);
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("family: ControlNet (1.1 release layout, control_model.*)", result.Output);
+    }
+
+    [Fact]
     public void ListsMissingAndUnexpectedKeys()
     {
         using var folder = new TempFolder();
