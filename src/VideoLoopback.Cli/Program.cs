@@ -6,8 +6,8 @@ using VideoLoopback.Cli.Commands.Bench;
 // Redirected output (logs, pipes) gets no 80-column wrapping, so an error stays on one line.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 10_000;
 
-// CPU convolutions stay on oneDNN (see NnpackSwitch): no per-call NNPACK warnings on CPUs it does not support.
-VideoLoopback.Diffusion.Nn.NnpackSwitch.TryDisable();
+// No NNPACK (see LibTorchSwitches): no per-call warnings on CPUs it does not support.
+VideoLoopback.Diffusion.Nn.LibTorchSwitches.TryDisableNnpack();
 
 var app = new CommandApp();
 app.Configure(config =>

@@ -1,7 +1,9 @@
 using static TorchSharp.torch;
+using VideoLoopback.Tests.Shared;
 
 namespace VideoLoopback.Diffusion.Tests;
 
+[Collection(LibTorchSwitchCollection.Name)]
 public class TorchRuntimeTests
 {
     [Fact]
@@ -17,9 +19,23 @@ public class TorchRuntimeTests
     }
 
     [Fact]
+    public void ConvolutionsWithoutOneDnnGiveTheSameResultAndTheSwitchIsRestored()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(3);
+        var x = randn([2, 8, 12, 12], generator: generator);
+        var w = randn([6, 8, 3, 3], generator: generator);
+        var reference = nn.functional.conv2d(x.to(ScalarType.Float64), w.to(ScalarType.Float64), padding: [1, 1]);
+        Assert.Equal(OperatingSystem.IsLinux(), Nn.LibTorchSwitches.Available);
+        var native = Nn.LibTorchSwitches.WithoutOneDnn(() => nn.functional.conv2d(x, w, padding: [1, 1]));
+        double error = (native.to(ScalarType.Float64) - reference).abs().max().item<double>();
+        Assert.True(error < 1e-5, $"native float32 convolution is {error} from float64");
+    }
+
+    [Fact]
     public void NnpackCanBeSwitchedOffOnLinuxAndConvolutionsStillRun()
     {
-        Assert.Equal(OperatingSystem.IsLinux(), Nn.NnpackSwitch.TryDisable());
+        Assert.Equal(OperatingSystem.IsLinux(), Nn.LibTorchSwitches.TryDisableNnpack());
         // A convolution of the shape libtorch would hand to NNPACK (float32, batch 16, 3x3) runs on the other path.
         using var scope = NewDisposeScope();
         var x = ones(16, 4, 8, 8);

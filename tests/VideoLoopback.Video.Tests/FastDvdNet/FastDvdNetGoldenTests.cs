@@ -1,6 +1,7 @@
 using TorchSharp;
 using VideoLoopback.Video.FastDvdNet;
 using static TorchSharp.torch;
+using VideoLoopback.Tests.Shared;
 
 namespace VideoLoopback.Video.Tests.FastDvdNet;
 
@@ -11,6 +12,7 @@ namespace VideoLoopback.Video.Tests.FastDvdNet;
 /// </summary>
 [Trait("Category", "Golden")]
 [Trait("Area", "fastdvdnet")]
+[Collection(LibTorchSwitchCollection.Name)]
 public sealed class FastDvdNetGoldenTests
 {
     private const double NetworkTolerance = 1e-4;

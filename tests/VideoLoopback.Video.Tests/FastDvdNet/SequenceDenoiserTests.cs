@@ -1,6 +1,7 @@
 using TorchSharp;
 using VideoLoopback.Video.FastDvdNet;
 using static TorchSharp.torch;
+using VideoLoopback.Tests.Shared;
 
 namespace VideoLoopback.Video.Tests.FastDvdNet;
 
@@ -8,6 +9,7 @@ namespace VideoLoopback.Video.Tests.FastDvdNet;
 /// The chunked sequence path (stage-one reuse, carry between chunks, mirrored edges) against the plain
 /// one-window-per-frame path on the same weights.
 /// </summary>
+[Collection(LibTorchSwitchCollection.Name)]
 public sealed class SequenceDenoiserTests
 {
     private static FastDvdNetPostProcess Post(long pixelsPerBatch) =>

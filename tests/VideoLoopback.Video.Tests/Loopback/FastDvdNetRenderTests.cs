@@ -13,6 +13,7 @@ namespace VideoLoopback.Video.Tests.Loopback;
 /// it changes the frames, is reproducible, resumes to the same frames, and a job without weights fails at validation.
 /// </summary>
 [Trait("Area", "fastdvdnet")]
+[Collection(LibTorchSwitchCollection.Name)]
 public sealed class FastDvdNetRenderTests : IDisposable
 {
     private const string Timestamp = "260101_000000";
