@@ -8,11 +8,16 @@ namespace VideoLoopback.Diffusion.ControlNet;
 /// </summary>
 public static class GuidanceWindow
 {
+    /// <summary>What a unit's start/end must satisfy: 0 &lt;= start &lt;= end &lt;= 1 (NaN never does).</summary>
+    public const string RangeRule = "0 <= start <= end <= 1";
+
+    public static bool IsValidRange(double start, double end) => start >= 0 && start <= end && end <= 1;
+
     public static bool IsActive(int samplerStep, int samplingSteps, double start, double end)
     {
         if (samplingSteps <= 0) throw new ArgumentOutOfRangeException(nameof(samplingSteps), samplingSteps, "sampling steps must be positive");
-        if (start < 0 || end > 1 || start > end)
-            throw new ArgumentOutOfRangeException(nameof(start), $"guidance start {start} / end {end} must satisfy 0 <= start <= end <= 1");
+        if (!IsValidRange(start, end))
+            throw new ArgumentOutOfRangeException(nameof(start), $"guidance start {start} / end {end} must satisfy {RangeRule}");
         double percent = (double)Math.Max(samplerStep - 1, 0) / samplingSteps;
         return !(percent < start || percent > end);
     }

@@ -146,8 +146,8 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
                 throw new ArgumentException($"{where}: ControlNet {k + 1}: control image must be [1,3,{height},{width}] (the processing size), got [{string.Join(",", hint.shape)}]");
             if (!double.IsFinite(unit.Weight))
                 throw new ArgumentOutOfRangeException(nameof(ControlNetUnit.Weight), unit.Weight, $"{where}: ControlNet {k + 1}: weight must be a finite number");
-            if (!(unit.GuidanceStart >= 0 && unit.GuidanceStart <= unit.GuidanceEnd && unit.GuidanceEnd <= 1))
-                throw new ArgumentOutOfRangeException(nameof(ControlNetUnit.GuidanceStart), $"{where}: ControlNet {k + 1}: guidance start {unit.GuidanceStart} / end {unit.GuidanceEnd} must satisfy 0 <= start <= end <= 1");
+            if (!GuidanceWindow.IsValidRange(unit.GuidanceStart, unit.GuidanceEnd))
+                throw new ArgumentOutOfRangeException(nameof(ControlNetUnit.GuidanceStart), $"{where}: ControlNet {k + 1}: guidance start {unit.GuidanceStart} / end {unit.GuidanceEnd} must satisfy {GuidanceWindow.RangeRule}");
             if (unit.Model.Config.InChannels != model.Unet.Config.InChannels || unit.Model.Config.ContextDim != model.Unet.Config.ContextDim)
                 throw new ArgumentException($"{where}: ControlNet {k + 1} takes {unit.Model.Config.InChannels} input channels and context {unit.Model.Config.ContextDim}, the UNet {model.Unet.Config.InChannels} and {model.Unet.Config.ContextDim}");
         }

@@ -41,8 +41,8 @@ public sealed record ControlNetSpec
         if (Model.Trim().Length == 0) throw new JobException("ControlNet unit: the model path is empty");
         if (!File.Exists(Model)) throw new JobException($"ControlNet model '{Model}' not found");
         if (!double.IsFinite(Weight)) throw new JobException($"ControlNet '{Model}': weight {Weight} is not a finite number");
-        if (!(GuidanceStart >= 0 && GuidanceStart <= GuidanceEnd && GuidanceEnd <= 1))
-            throw new JobException($"ControlNet '{Model}': guidance start {GuidanceStart} / end {GuidanceEnd} must satisfy 0 <= start <= end <= 1");
+        if (!GuidanceWindow.IsValidRange(GuidanceStart, GuidanceEnd))
+            throw new JobException($"ControlNet '{Model}': guidance start {GuidanceStart} / end {GuidanceEnd} must satisfy {GuidanceWindow.RangeRule}");
         Mode();
         Resize();
     }
