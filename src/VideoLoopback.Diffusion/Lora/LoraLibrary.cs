@@ -39,14 +39,17 @@ public sealed class LoraLibrary(string folder, Action<string> warn, Device? devi
     private LoraNetwork? Find(string name)
     {
         if (_loaded.TryGetValue(name, out var network)) return network;
-        if (!Directory.Exists(Folder)) return null;
-        var path = Directory.EnumerateFiles(Folder, "*.safetensors", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .FirstOrDefault(p => string.Equals(Path.GetFileNameWithoutExtension(p), name, StringComparison.OrdinalIgnoreCase));
+        var path = FindFile(Folder, name);
         if (path is null) return null;
         network = LoraNetwork.Load(path, device);
         _loaded[name] = network;
         return network;
     }
+
+    /// <summary>The file <c>name.safetensors</c> under <paramref name="folder"/> (recursively, name case-insensitive), or null.</summary>
+    public static string? FindFile(string folder, string name) => !Directory.Exists(folder) ? null
+        : Directory.EnumerateFiles(folder, "*.safetensors", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .FirstOrDefault(p => string.Equals(Path.GetFileNameWithoutExtension(p), name, StringComparison.OrdinalIgnoreCase));
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Video.Ffmpeg;
 using VideoLoopback.Video.FastDvdNet;
 using VideoLoopback.Video.Generation;
@@ -107,10 +108,8 @@ public static class JobValidator
         if (loras.Count == 0) return;
         var folder = job.LoraDir ?? JobSpec.DefaultLoraDir;
         if (!Directory.Exists(folder)) throw new JobException($"lora_dir: folder '{folder}' does not exist (loras {string.Join(", ", job.Loras)} are looked up there)");
-        var available = Directory.EnumerateFiles(folder, "*.safetensors", SearchOption.AllDirectories)
-            .Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var lora in loras)
-            if (!available.Contains(lora.Name))
+            if (LoraLibrary.FindFile(folder, lora.Name) is null)
                 throw new JobException($"loras: '{lora.Name}' not found in '{folder}' (expected {lora.Name}.safetensors there or in a subfolder)");
     }
 
