@@ -69,7 +69,7 @@ public sealed class InspectCommand(IAnsiConsole console) : Command<InspectComman
         var tensors = PickledStateDict.Read(path);
         try
         {
-            return CheckpointInspector.Inspect(path, tensors.Select(t => new TensorDescriptor(t.Key, t.Value.shape, SafetensorsDTypes.FromScalarType(t.Value.dtype))).ToList());
+            return CheckpointInspector.Inspect(path, tensors.Select(t => TensorDescriptor.From(t.Key, t.Value)).ToList());
         }
         finally
         {

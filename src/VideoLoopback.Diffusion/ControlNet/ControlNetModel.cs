@@ -146,7 +146,7 @@ public sealed class ControlNetModel : nn.Module
         var tensors = PickledStateDict.Read(path);
         try
         {
-            var descriptors = tensors.Select(t => new TensorDescriptor(t.Key, t.Value.shape, SafetensorsDTypes.FromScalarType(t.Value.dtype)));
+            var descriptors = tensors.Select(t => TensorDescriptor.From(t.Key, t.Value));
             return Load(path, descriptors, unet, on, (model, prefix) => StateDictBinding.Load(model, tensors, path, prefix, "ControlNet"));
         }
         finally
