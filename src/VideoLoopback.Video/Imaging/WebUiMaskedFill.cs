@@ -20,11 +20,8 @@ public static class WebUiMaskedFill
         if (mask.dim() != 2 || mask.dtype != ScalarType.Byte || mask.shape[0] != image.shape[1] || mask.shape[1] != image.shape[2])
             throw new ArgumentException($"masking.fill: mask must be uint8 [H,W] of the image size {image.shape[2]}x{image.shape[1]}; got {mask.dtype} [{string.Join(",", mask.shape)}]", nameof(mask));
         using var scope = torch.NewDisposeScope();
-        var premultiplied = ImageConvert.ToPremultiplied(ImageConvert.ToRgba(image));
-        var keep = (255 - mask.to(ScalarType.Int32)).to(ScalarType.Byte);
-        // paste(im, mask=L) onto the zero canvas blends every band, alpha included, as Image.composite does.
-        var masked = ImageBlend.Composite(premultiplied, torch.zeros_like(premultiplied), keep);
-        var result = torch.zeros_like(premultiplied);
+        var masked = WebUiOverlay.MaskedOut(image, mask);
+        var result = torch.zeros_like(masked);
         foreach (var (radius, repeats) in MaskedFill.Layers)
         {
             var layer = ImageConvert.FromPremultiplied(new GaussianBlurFilter(radius).Apply(masked));

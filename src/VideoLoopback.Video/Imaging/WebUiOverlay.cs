@@ -20,10 +20,21 @@ public static class WebUiOverlay
         if (overlayMask.dim() != 2 || overlayMask.shape[0] != original.shape[1] || overlayMask.shape[1] != original.shape[2])
             throw new ArgumentException($"apply_overlay: mask [{string.Join(",", overlayMask.shape)}] does not match the image size {original.shape[2]}x{original.shape[1]}", nameof(overlayMask));
         using var scope = torch.NewDisposeScope();
-        var premultiplied = ImageConvert.ToPremultiplied(ImageConvert.ToRgba(original));
-        var keep = (255 - overlayMask.to(ScalarType.Int32)).to(ScalarType.Byte);
-        var overlay = ImageConvert.FromPremultiplied(ImageBlend.Composite(premultiplied, torch.zeros_like(premultiplied), keep));
+        var overlay = ImageConvert.FromPremultiplied(MaskedOut(original, overlayMask));
         var composed = ImageBlend.AlphaComposite(ImageConvert.ToRgba(generated), overlay);
         return ImageConvert.ToRgb(composed).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// WebUI's image_masked step, shared by the overlay and masking.fill: RGB <paramref name="image"/> [3,H,W] as RGBa pasted
+    /// through the inverted 'L' <paramref name="mask"/> [H,W] onto a transparent RGBa canvas (paste blends every band, alpha
+    /// included, as Image.composite); RGBa [4,H,W].
+    /// </summary>
+    internal static Tensor MaskedOut(Tensor image, Tensor mask)
+    {
+        using var scope = torch.NewDisposeScope();
+        var premultiplied = ImageConvert.ToPremultiplied(ImageConvert.ToRgba(image));
+        var keep = (255 - mask.to(ScalarType.Int32)).to(ScalarType.Byte);
+        return ImageBlend.Composite(premultiplied, torch.zeros_like(premultiplied), keep).MoveToOuterDisposeScope();
     }
 }
