@@ -17,7 +17,7 @@ public static class TorchImageResize
         int w = (int)image.shape[2], h = (int)image.shape[1];
         if (mode == Img2ImgResizeMode.JustResize) return Scale(image, width, height).MoveToOuterDisposeScope();
 
-        var (scaledW, scaledH) = ScaledSize(mode, w, h, width, height);
+        var (scaledW, scaledH) = WebUiResizeGeometry.ScaledSize(mode, w, h, width, height);
         var scaled = Scale(image, scaledW, scaledH);
         // Centre the scaled image: cut it (crop and resize) or place it on a black canvas (resize and fill).
         int left = width / 2 - scaledW / 2, top = height / 2 - scaledH / 2;
@@ -40,21 +40,6 @@ public static class TorchImageResize
             }
         }
         return canvas.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The size WebUI scales the source to before centring it (integer arithmetic as resize_image).</summary>
-    public static (int Width, int Height) ScaledSize(Img2ImgResizeMode mode, int sourceWidth, int sourceHeight, int width, int height)
-    {
-        double ratio = (double)width / height, sourceRatio = (double)sourceWidth / sourceHeight;
-        return mode switch
-        {
-            Img2ImgResizeMode.JustResize => (width, height),
-            Img2ImgResizeMode.CropAndResize => (ratio > sourceRatio ? width : sourceWidth * height / sourceHeight,
-                                                ratio <= sourceRatio ? height : sourceHeight * width / sourceWidth),
-            Img2ImgResizeMode.ResizeAndFill => (ratio < sourceRatio ? width : sourceWidth * height / sourceHeight,
-                                                ratio >= sourceRatio ? height : sourceHeight * width / sourceWidth),
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown resize mode"),
-        };
     }
 
     private static Tensor Scale(Tensor image, int width, int height)

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoLoopback.Diffusion.Pipelines;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.Imaging;
@@ -22,17 +23,9 @@ public static class WebUiResize
         int w = (int)x.shape[3], h = (int)x.shape[2];
         var ratio = (double)width / height;
         var sourceRatio = (double)w / h;
-        int srcW, srcH;
-        if (mode == WebUiResizeMode.CropAndResize)
-        {
-            srcW = ratio > sourceRatio ? width : w * height / h;
-            srcH = ratio <= sourceRatio ? height : h * width / w;
-        }
-        else
-        {
-            srcW = ratio < sourceRatio ? width : w * height / h;
-            srcH = ratio >= sourceRatio ? height : h * width / w;
-        }
+        // Every mode but crop and resize scales as resize and fill here (latent upscale included, as before).
+        var (srcW, srcH) = WebUiResizeGeometry.ScaledSize(
+            mode == WebUiResizeMode.CropAndResize ? Img2ImgResizeMode.CropAndResize : Img2ImgResizeMode.ResizeAndFill, w, h, width, height);
         var resized = ImageResize.Resize(x, srcW, srcH);
         var canvas = torch.zeros([x.shape[0], 3, height, width], ScalarType.Byte, x.device);
         Paste(canvas, resized, width / 2 - srcW / 2, height / 2 - srcH / 2);
