@@ -189,7 +189,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         Tensor rgb = mode switch
         {
             ImageMode.RGB => image,
-            ImageMode.RGBA => InpaintMasks.CompositeUnmasked(full(3, image.shape[1], image.shape[2], (byte)255, ScalarType.Byte), image.narrow(0, 0, 3).contiguous(), image[3]),
+            ImageMode.RGBA => ImageConvert.FlattenOntoWhite(image),
             _ => ImageConvert.To(image, ImageMode.RGB),
         };
         int width = s.Width ?? (int)rgb.shape[2], height = s.Height ?? (int)rgb.shape[1];

@@ -126,10 +126,7 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
     {
         if (image.shape[0] == 3) return image;
         if (image.shape[0] != 4) throw new ArgumentException($"init image must be RGB or RGBA, got {image.shape[0]} channels");
-        var rgb = image.narrow(0, 0, 3).contiguous();
-        var alpha = image[3];
-        var white = full_like(rgb, 255);
-        return InpaintMasks.CompositeUnmasked(white, rgb, alpha);
+        return ImageConvert.FlattenOntoWhite(image);
     }
 
     private static string ShortHash(string path)

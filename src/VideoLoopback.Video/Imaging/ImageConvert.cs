@@ -61,6 +61,18 @@ public static class ImageConvert
         return FrameTensor.Restore(result, frames).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// WebUI's images.flatten with its default white img2img background: RGBA uint8 [4,H,W] → RGB [3,H,W], the colour
+    /// blended over white through alpha with a rounded integer blend (within a level of Pillow's alpha_composite).
+    /// </summary>
+    public static Tensor FlattenOntoWhite(Tensor rgba)
+    {
+        if (rgba.dim() != 3 || rgba.shape[0] != 4) throw new ArgumentException($"flatten: expected RGBA [4,H,W], got [{string.Join(",", rgba.shape)}]", nameof(rgba));
+        using var scope = torch.NewDisposeScope();
+        var rgb = rgba.narrow(0, 0, 3).contiguous();
+        return Diffusion.Pipelines.InpaintMasks.CompositeUnmasked(torch.full_like(rgb, 255), rgb, rgba[3]).MoveToOuterDisposeScope();
+    }
+
     /// <summary><c>convert('RGBa')</c> of RGBA frames: colour premultiplied by alpha (<c>t = c*a + 128; ((t &gt;&gt; 8) + t) &gt;&gt; 8</c>).</summary>
     public static Tensor ToPremultiplied(Tensor frames) => WithRgba(frames, ImageResize.Premultiply, "convert('RGBa')");
 
