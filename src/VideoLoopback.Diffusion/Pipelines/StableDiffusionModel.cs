@@ -193,23 +193,21 @@ public sealed class StableDiffusionModel : IDisposable
     /// </summary>
     public void ApplyLoras(IReadOnlyList<LoraActivation> set)
     {
-        if (_loras is null)
-        {
-            if (set.Count == 0) return;
-            _loras = new LoraMerger(Unet, TextModel);
-        }
-        var before = _loras.Active;
-        _loras.Apply(set);
-        if (ReferenceEquals(before, _loras.Active)) return;
+        if (_loras is null && set.Count == 0) return;
+        var before = Loras.Active;
+        Loras.Apply(set);
+        if (ReferenceEquals(before, Loras.Active)) return;
         foreach (var conditioner in _conditioners.Values) conditioner.ClearCache();
     }
 
     /// <summary>Throws naming the file when <paramref name="network"/>'s modules do not fit this model's weights.</summary>
     public void CheckLoraFits(LoraNetwork network)
     {
-        _loras ??= new LoraMerger(Unet, TextModel);
-        _loras.CheckMatches(network);
+        Loras.CheckMatches(network);
     }
+
+    /// <summary>The merger over this model's weights, made when a LoRA is first asked for.</summary>
+    private LoraMerger Loras => _loras ??= new LoraMerger(Unet, TextModel);
 
     /// <summary>The LoRAs merged now, in merge order.</summary>
     public IReadOnlyList<LoraActivation> ActiveLoras => _loras?.Active ?? [];
