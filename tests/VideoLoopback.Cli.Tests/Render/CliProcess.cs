@@ -8,7 +8,10 @@ public static class CliProcess
 {
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "videoloopback.dll");
 
-    public static Process StartCli(params string[] args)
+    public static Process StartCli(params string[] args) => StartCli(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the CLI with <paramref name="environment"/> added to the test's own environment.</summary>
+    public static Process StartCli(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // Through env --default-signal: a test run started in the background inherits SIGINT ignored, which the .NET runtime
         // then keeps ignoring; the CLI must see Ctrl-C as a user's terminal delivers it.
@@ -21,6 +24,7 @@ public static class CliProcess
         info.ArgumentList.Add(CliDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         return Process.Start(info)!;
     }
 
