@@ -8,7 +8,7 @@ using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>videoloopback bench render</c>: the loopback orchestration alone (fake generator): a generated 64-frame 256x256
@@ -41,7 +41,7 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
         if (settings.StableDiffusion)
         {
             if (settings.Threads is { } sdThreads) set_num_threads(sdThreads);
-            return Bench.BenchRenderSd.Run(settings.SdFrames, settings.SdSteps, settings.SdSize, cancellationToken);
+            return BenchRenderSd.Run(settings.SdFrames, settings.SdSteps, settings.SdSize, cancellationToken);
         }
         var folder = Directory.CreateTempSubdirectory("vl-bench-render-");
         try

@@ -7,7 +7,7 @@ using TorchSharp;
 using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>videoloopback bench imaging</c>: throughput of the PIL-exact image operations on random uint8 frames

@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 using VideoLoopback.Diffusion.Text;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// Speed of the text side: the CLIP tokenizer, a full-size CLIP-L text encoder with random weights

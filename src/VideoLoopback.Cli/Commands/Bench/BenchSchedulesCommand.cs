@@ -4,7 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Video.Schedules;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// Cost of the schedules per frame: the original extension's twelve placeholder expressions, parsed once and
