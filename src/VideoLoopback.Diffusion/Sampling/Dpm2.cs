@@ -13,10 +13,7 @@ public static class Dpm2
         {
             using var scope = NewDisposeScope();
             double sigmaNext = c.Sigmas[i + 1];
-            var xHat = Churn(c, i, x, out double sigmaHat);
-            var denoised = c.Denoise(xHat, sigmaHat);
-            var d = ToD(xHat, sigmaHat, denoised);
-            c.Report(i, xHat, c.Sigmas[i], sigmaHat, denoised);
+            var (xHat, sigmaHat, d) = DenoiseChurned(c, i, x);
             if (sigmaNext == 0)
             {
                 Advance(ref x, xHat + d * (sigmaNext - sigmaHat), input);

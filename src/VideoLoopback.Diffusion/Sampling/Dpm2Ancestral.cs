@@ -12,10 +12,8 @@ public static class Dpm2Ancestral
         for (int i = 0; i < c.Sigmas.Count - 1; i++)
         {
             using var scope = NewDisposeScope();
-            double sigma = c.Sigmas[i], sigmaNext = c.Sigmas[i + 1];
-            var denoised = c.Denoise(x, sigma);
-            var (down, up) = AncestralStep(sigma, sigmaNext, c.Eta);
-            c.Report(i, x, sigma, sigma, denoised);
+            double sigma = c.Sigmas[i];
+            var (denoised, down, up) = DenoiseAncestral(c, i, x);
             var d = ToD(x, sigma, denoised);
             if (down == 0)
             {

@@ -12,45 +12,35 @@ public static class DpmPP2MSde
     public static Tensor Sample(SamplerContext c, Tensor input, DpmPP2MSdeSolver solver = DpmPP2MSdeSolver.Midpoint)
     {
         var x = input;
-        Tensor? oldDenoised = null;
-        double hLast = 0;
-        try
+        using var history = new DenoisedHistory(1);
+        for (int i = 0; i < c.Sigmas.Count - 1; i++)
         {
-            for (int i = 0; i < c.Sigmas.Count - 1; i++)
+            using var scope = NewDisposeScope();
+            double sigma = c.Sigmas[i], sigmaNext = c.Sigmas[i + 1];
+            var denoised = c.Denoise(x, sigma);
+            c.Report(i, x, sigma, sigma, denoised);
+            double h = 0;
+            if (sigmaNext == 0)
             {
-                using var scope = NewDisposeScope();
-                double sigma = c.Sigmas[i], sigmaNext = c.Sigmas[i + 1];
-                var denoised = c.Denoise(x, sigma);
-                c.Report(i, x, sigma, sigma, denoised);
-                double h = 0;
-                if (sigmaNext == 0)
-                {
-                    Advance(ref x, denoised.alias(), input);
-                }
-                else
-                {
-                    h = -Math.Log(sigmaNext) - -Math.Log(sigma);
-                    double etaH = c.Eta * h;
-                    double phi = -Expm1(-h - etaH);
-                    var next = x * (sigmaNext / sigma * Math.Exp(-etaH)) + denoised * phi;
-                    if (oldDenoised is not null)
-                    {
-                        double r = hLast / h;
-                        double factor = solver == DpmPP2MSdeSolver.Heun ? (phi / (-h - etaH) + 1) * (1 / r) : 0.5 * phi * (1 / r);
-                        next = next + (denoised - oldDenoised) * factor;
-                    }
-                    if (c.Eta != 0)
-                        next = next + c.SdeNoise(sigma, sigmaNext) * (sigmaNext * Math.Sqrt(-Expm1(-2 * etaH)) * c.SNoise);
-                    Advance(ref x, next, input);
-                }
-                oldDenoised?.Dispose();
-                oldDenoised = Keep(denoised);
-                hLast = h;
+                Advance(ref x, denoised.alias(), input);
             }
-        }
-        finally
-        {
-            oldDenoised?.Dispose();
+            else
+            {
+                h = -Math.Log(sigmaNext) - -Math.Log(sigma);
+                double etaH = c.Eta * h;
+                double phi = -Expm1(-h - etaH);
+                var next = x * (sigmaNext / sigma * Math.Exp(-etaH)) + denoised * phi;
+                if (history.Denoised(1) is { } oldDenoised)
+                {
+                    double r = history.H(1)!.Value / h;
+                    double factor = solver == DpmPP2MSdeSolver.Heun ? (phi / (-h - etaH) + 1) * (1 / r) : 0.5 * phi * (1 / r);
+                    next = next + (denoised - oldDenoised) * factor;
+                }
+                if (c.Eta != 0)
+                    next = next + c.SdeNoise(sigma, sigmaNext) * (sigmaNext * Math.Sqrt(-Expm1(-2 * etaH)) * c.SNoise);
+                Advance(ref x, next, input);
+            }
+            history.Push(denoised, h);
         }
         return x;
     }

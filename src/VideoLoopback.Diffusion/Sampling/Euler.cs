@@ -12,10 +12,7 @@ public static class Euler
         for (int i = 0; i < c.Sigmas.Count - 1; i++)
         {
             using var scope = NewDisposeScope();
-            var xHat = Churn(c, i, x, out double sigmaHat);
-            var denoised = c.Denoise(xHat, sigmaHat);
-            var d = ToD(xHat, sigmaHat, denoised);
-            c.Report(i, xHat, c.Sigmas[i], sigmaHat, denoised);
+            var (xHat, sigmaHat, d) = DenoiseChurned(c, i, x);
             Advance(ref x, xHat + d * (c.Sigmas[i + 1] - sigmaHat), input);
         }
         return x;

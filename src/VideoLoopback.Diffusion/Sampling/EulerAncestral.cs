@@ -13,9 +13,7 @@ public static class EulerAncestral
         {
             using var scope = NewDisposeScope();
             double sigma = c.Sigmas[i], sigmaNext = c.Sigmas[i + 1];
-            var denoised = c.Denoise(x, sigma);
-            var (down, up) = AncestralStep(sigma, sigmaNext, c.Eta);
-            c.Report(i, x, sigma, sigma, denoised);
+            var (denoised, down, up) = DenoiseAncestral(c, i, x);
             var next = x + ToD(x, sigma, denoised) * (down - sigma);
             if (sigmaNext > 0)
                 next = next + c.RandnLike() * (c.SNoise * up);

@@ -13,10 +13,7 @@ public static class Heun
         {
             using var scope = NewDisposeScope();
             double sigmaNext = c.Sigmas[i + 1];
-            var xHat = Churn(c, i, x, out double sigmaHat);
-            var denoised = c.Denoise(xHat, sigmaHat);
-            var d = ToD(xHat, sigmaHat, denoised);
-            c.Report(i, xHat, c.Sigmas[i], sigmaHat, denoised);
+            var (xHat, sigmaHat, d) = DenoiseChurned(c, i, x);
             double dt = sigmaNext - sigmaHat;
             if (sigmaNext == 0)
             {

@@ -61,4 +61,31 @@ internal static class SamplerMath
             return x + eps * c.SNoise * Math.Sqrt(sigmaHat * sigmaHat - (double)c.Sigmas[i] * c.Sigmas[i]);
         return x;
     }
+
+    /// <summary>
+    /// The start of step i of Euler, Heun and DPM2 (Karras et al. Algorithm 2), the same in all three: churn x up to
+    /// sigma_hat, call the model there, take the ODE derivative d, report the step.
+    /// </summary>
+    public static (Tensor XHat, double SigmaHat, Tensor D) DenoiseChurned(SamplerContext c, int i, Tensor x)
+    {
+        var xHat = Churn(c, i, x, out double sigmaHat);
+        var denoised = c.Denoise(xHat, sigmaHat);
+        var d = ToD(xHat, sigmaHat, denoised);
+        c.Report(i, xHat, c.Sigmas[i], sigmaHat, denoised);
+        return (xHat, sigmaHat, d);
+    }
+
+    /// <summary>
+    /// The start of step i of the ancestral samplers (Euler a, DPM2 a, DPM++ 2S a), the same in all three: call the
+    /// model at sigma_i, split the step to sigma_{i+1} into sigma_down and sigma_up (<see cref="AncestralStep"/>),
+    /// report the step.
+    /// </summary>
+    public static (Tensor Denoised, double Down, double Up) DenoiseAncestral(SamplerContext c, int i, Tensor x)
+    {
+        double sigma = c.Sigmas[i];
+        var denoised = c.Denoise(x, sigma);
+        var (down, up) = AncestralStep(sigma, c.Sigmas[i + 1], c.Eta);
+        c.Report(i, x, sigma, sigma, denoised);
+        return (denoised, down, up);
+    }
 }

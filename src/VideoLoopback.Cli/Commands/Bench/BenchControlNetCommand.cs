@@ -10,42 +10,37 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>The full-size SD1.5 UNet forward with 0, 1 and 2 ControlNets (random weights) in the same run.</summary>
-public sealed class BenchControlNetCommand : Command<BenchControlNetCommand.Settings>
+public sealed class BenchControlNetCommand : Command<BenchControlNetCommand.Settings>, IBenchCommand
 {
-    public sealed class Settings : CommandSettings
+    public static string Name => "controlnet";
+    public static string Description => "Full-size SD1.5 UNet forward at 256x256 with 0, 1 and 2 ControlNets (random weights).";
+
+    public sealed class Settings : UnetBenchSettings
     {
-        [CommandOption("--size <PIXELS>")]
-        [Description("Image side in pixels (latent = size/8). Default 256.")]
-        public int Size { get; init; } = 256;
-
-        [CommandOption("--batch <N>")]
-        [Description("UNet batch (2 = one CFG pair). Default 2.")]
-        public int Batch { get; init; } = 2;
-
         [CommandOption("--runs <N>")]
         [Description("Timed forwards per configuration after one warm-up. Default 2.")]
         public int Runs { get; init; } = 2;
 
         public override ValidationResult Validate() =>
-            Size < 64 || Size % 8 != 0 ? ValidationResult.Error("--size must be a multiple of 8, at least 64")
-            : Batch < 1 ? ValidationResult.Error("--batch must be at least 1")
+            base.Validate() is { Successful: false } failed ? failed
             : Runs < 1 ? ValidationResult.Error("--runs must be at least 1")
             : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        settings.ApplyThreads();
         var on = ModuleDevice.Cpu;
-        AnsiConsole.WriteLine($"torch threads {get_num_threads()}, device {on.Device}, dtype {on.DType}, {settings.Size}x{settings.Size}, batch {settings.Batch}");
+        BenchOutput.Line($"{BenchOutput.TorchSetup(on)}, {settings.Size}x{settings.Size}, batch {settings.Batch}");
         var config = UnetConfig.StableDiffusion15();
         manual_seed(0);
         using var unet = new UnetModel(config, on);
         using var controlA = new ControlNetModel(config, on);
         using var controlB = new ControlNetModel(config, on);
         long controlParameters = controlA.parameters().Sum(p => p.numel());
-        AnsiConsole.WriteLine($"ControlNet parameters {controlParameters / 1e6:F1} M each");
+        BenchOutput.Line($"ControlNet parameters {controlParameters / 1e6:F1} M each");
 
-        long h = settings.Size / 8;
+        long h = settings.LatentSide;
         using var x = randn(settings.Batch, config.InChannels, h, h);
         using var t = tensor(Enumerable.Range(0, settings.Batch).Select(i => 999f - 500 * i).ToArray());
         using var ctx = randn(settings.Batch, 77, config.ContextDim);
@@ -73,11 +68,11 @@ public sealed class BenchControlNetCommand : Command<BenchControlNetCommand.Sett
         }
 
         double plain = Time(0);
-        AnsiConsole.WriteLine($"UNet, no ControlNet: {plain * 1000:F0} ms (best of {settings.Runs})");
+        BenchOutput.Line($"UNet, no ControlNet: {plain * 1000:F0} ms (best of {settings.Runs})");
         for (int count = 1; count <= 2; count++)
         {
             double seconds = Time(count);
-            AnsiConsole.WriteLine($"UNet + {count} ControlNet{(count > 1 ? "s" : "")}: {seconds * 1000:F0} ms ({seconds / plain:F2}x the plain UNet)");
+            BenchOutput.Line($"UNet + {count} ControlNet{(count > 1 ? "s" : "")}: {seconds * 1000:F0} ms ({seconds / plain:F2}x the plain UNet)");
         }
         return 0;
     }

@@ -14,8 +14,11 @@ namespace VideoLoopback.Cli.Commands.Bench;
 /// process so that its peak RSS (VmHWM) is its own. With root the page cache is dropped before the cold
 /// runs; warm runs follow.
 /// </summary>
-public sealed class BenchLoadCommand(IAnsiConsole console) : Command<BenchLoadCommand.Settings>
+public sealed class BenchLoadCommand(IAnsiConsole console) : Command<BenchLoadCommand.Settings>, IBenchCommand
 {
+    public static string Name => "load";
+    public static string Description => "Time and peak RSS of loading a ~2 GB fp16 safetensors file next to a plain sequential read.";
+
     private const int ReadBufferBytes = 4 << 20;
     private const string ResultMarker = "BENCH-RESULT";
 
@@ -147,7 +150,7 @@ public sealed class BenchLoadCommand(IAnsiConsole console) : Command<BenchLoadCo
         long baseline;
         if (phase == "read")
         {
-            baseline = ProcessMemory.ResidentBytes() ?? 0;
+            baseline = ProcessMemory.ResidentBytes();
             var buffer = new byte[ReadBufferBytes];
             var clock = Stopwatch.StartNew();
             using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
@@ -158,7 +161,7 @@ public sealed class BenchLoadCommand(IAnsiConsole console) : Command<BenchLoadCo
         {
             // The floor for any loader that copies: the same read, but into newly allocated memory the
             // size of the file (each new page costs a first-touch fault), as loaded tensors need.
-            baseline = ProcessMemory.ResidentBytes() ?? 0;
+            baseline = ProcessMemory.ResidentBytes();
             var clock = Stopwatch.StartNew();
             long length = new FileInfo(path).Length;
             unsafe
@@ -185,7 +188,7 @@ public sealed class BenchLoadCommand(IAnsiConsole console) : Command<BenchLoadCo
         {
             // Start libtorch before the clock: its one-off start-up is not part of loading a file.
             using (var warmUp = zeros(1)) { }
-            baseline = ProcessMemory.ResidentBytes() ?? 0;
+            baseline = ProcessMemory.ResidentBytes();
             var clock = Stopwatch.StartNew();
             using var file = SafetensorsFile.Open(path);
             var tensors = file.LoadAll();
@@ -197,7 +200,7 @@ public sealed class BenchLoadCommand(IAnsiConsole console) : Command<BenchLoadCo
         {
             throw new ArgumentException($"--phase must be read, read-fresh or load, not '{phase}'");
         }
-        long peak = ProcessMemory.PeakResidentBytes() ?? 0;
+        long peak = ProcessMemory.PeakResidentBytes();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultMarker} seconds={seconds:R} peak={peak} baseline={baseline}"));
         return 0;
     }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Diffusion.Lora;
@@ -14,9 +15,12 @@ namespace VideoLoopback.Cli.Commands.Bench;
 /// Merge and un-merge of a kohya LoRA (every UNet attention/feed-forward/proj linear and every text-encoder attention/MLP linear)
 /// over the full-size SD1.5 UNet and CLIP-L text encoder, all with random weights.
 /// </summary>
-public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
+public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>, IBenchCommand
 {
-    public sealed class Settings : CommandSettings
+    public static string Name => "lora";
+    public static string Description => "Merge and exact un-merge of a rank-32 LoRA over the full-size SD1.5 UNet and text encoder (random weights).";
+
+    public sealed class Settings : TorchBenchSettings
     {
         [CommandOption("--rank <R>")]
         [Description("LoRA rank. Default 32.")]
@@ -27,7 +31,8 @@ public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
         public int Runs { get; init; } = 3;
 
         public override ValidationResult Validate() =>
-            Rank < 1 ? ValidationResult.Error("--rank must be at least 1")
+            base.Validate() is { Successful: false } failed ? failed
+            : Rank < 1 ? ValidationResult.Error("--rank must be at least 1")
             : Runs < 1 ? ValidationResult.Error("--runs must be at least 1")
             : ValidationResult.Success();
     }
@@ -49,12 +54,13 @@ public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        settings.ApplyThreads();
         var on = ModuleDevice.Cpu;
-        AnsiConsole.WriteLine($"torch threads {get_num_threads()}, device {on.Device}, dtype {on.DType}, rank {settings.Rank}");
+        BenchOutput.Line($"{BenchOutput.TorchSetup(on)}, rank {settings.Rank}");
         manual_seed(0);
         using var unet = new UnetModel(UnetConfig.StableDiffusion15(), on);
         var clipConfig = ClipTextConfig.ClipL;
-        var clipWeights = clipConfig.ParameterShapes().ToDictionary(p => p.Key, p => p.Key.Contains("layer_norm") && p.Key.EndsWith(".weight") ? ones(p.Shape) : randn(p.Shape) * 0.02);
+        var clipWeights = RandomClipWeights.Create(clipConfig, on.Device, on.DType);
         using var clip = ClipTextModel.FromTensors(clipWeights, clipConfig, on.Device, on.DType);
         foreach (var w in clipWeights.Values) w.Dispose();
 
@@ -73,12 +79,12 @@ public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
         }
         using var network = LoraNetwork.FromTensors($"random rank-{settings.Rank} LoRA", tensors);
         foreach (var t in tensors.Values) t.Dispose();
-        AnsiConsole.WriteLine($"LoRA: {network.Modules.Count} modules, {loraParameters / 1e6:F2} M parameters");
+        BenchOutput.Line($"LoRA: {network.Modules.Count} modules, {loraParameters / 1e6:F2} M parameters");
 
         using var merger = new LoraMerger(unet, clip);
         var watch = Stopwatch.StartNew();
         merger.Apply([new LoraActivation(network, 0.8, 0.8)]);
-        AnsiConsole.WriteLine($"first merge (keeps {merger.BackedUpWeights} original weights aside): {watch.Elapsed.TotalMilliseconds:F0} ms");
+        BenchOutput.Line($"first merge (keeps {merger.BackedUpWeights} original weights aside): {watch.Elapsed.TotalMilliseconds:F0} ms");
 
         var merges = new List<double>();
         var unmerges = new List<double>();
@@ -91,8 +97,8 @@ public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
             merger.Apply([new LoraActivation(network, 0.8 - 0.1 * run, 0.8)]);
             merges.Add(watch.Elapsed.TotalMilliseconds);
         }
-        AnsiConsole.WriteLine($"merge (restore + add): median {Median(merges):F0} ms over {merges.Count} runs [{string.Join(", ", merges.Select(m => m.ToString("F0")))}]");
-        AnsiConsole.WriteLine($"un-merge (exact restore): median {Median(unmerges):F0} ms over {unmerges.Count} runs [{string.Join(", ", unmerges.Select(m => m.ToString("F0")))}]");
+        BenchOutput.Line($"merge (restore + add): median {Median(merges):F0} ms over {merges.Count} runs [{string.Join(", ", merges.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)))}]");
+        BenchOutput.Line($"un-merge (exact restore): median {Median(unmerges):F0} ms over {unmerges.Count} runs [{string.Join(", ", unmerges.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)))}]");
         return 0;
     }
 

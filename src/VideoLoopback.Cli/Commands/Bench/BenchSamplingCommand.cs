@@ -14,9 +14,12 @@ namespace VideoLoopback.Cli.Commands.Bench;
 /// over a cheap synthetic denoiser at SD latent size, and the noise sources — plus the live-tensor
 /// count before and after, which must not grow with the number of steps.
 /// </summary>
-public sealed class BenchSamplingCommand : Command<BenchSamplingCommand.Settings>
+public sealed class BenchSamplingCommand : Command<BenchSamplingCommand.Settings>, IBenchCommand
 {
-    public sealed class Settings : CommandSettings
+    public static string Name => "sampling";
+    public static string Description => "Samplers over a synthetic denoiser and the noise sources, with live-tensor counts.";
+
+    public sealed class Settings : DeviceBenchSettings
     {
         [CommandOption("--steps")]
         [Description("Sampler steps per run (default 30).")]
@@ -29,16 +32,13 @@ public sealed class BenchSamplingCommand : Command<BenchSamplingCommand.Settings
         [CommandOption("--size")]
         [Description("Latent height and width (default 64, i.e. 512 px).")]
         public int Size { get; init; } = 64;
-
-        [CommandOption("--device")]
-        [Description("cpu or cuda (default cpu).")]
-        public string Device { get; init; } = "cpu";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Steps < 1) { AnsiConsole.MarkupLine("[red]error:[/] --steps must be ≥ 1"); return 1; }
-        var device = torch.device(settings.Device);
+        settings.ApplyThreads();
+        var device = settings.TorchDevice;
         long[] shape = [settings.Batch, 4, settings.Size, settings.Size];
         using var noise = new ImageNoise([4, settings.Size, settings.Size],
             Enumerable.Range(0, settings.Batch).Select(i => 1234UL + (ulong)i).ToArray(), RandnSource.Cpu, device);

@@ -1,27 +1,56 @@
+using System.Diagnostics;
+using System.Globalization;
+
 namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
-/// Resident memory of this process from /proc/self/status (Linux). VmHWM is the peak over the whole
-/// process lifetime, so a benchmark phase that wants its own peak must run in a fresh process.
+/// Resident memory of this process from /proc/self/status (Linux), or the working set .NET reports elsewhere.
+/// VmHWM is the peak over the whole process lifetime unless <see cref="TryResetPeak"/> clears it; a benchmark phase that
+/// wants its own peak where that is not allowed must run in a fresh process.
 /// </summary>
 public static class ProcessMemory
 {
-    /// <summary>Peak resident set size in bytes (VmHWM), or null where /proc is not available.</summary>
-    public static long? PeakResidentBytes() => Read("VmHWM:");
+    private const string Status = "/proc/self/status";
 
-    /// <summary>Current resident set size in bytes (VmRSS), or null where /proc is not available.</summary>
-    public static long? ResidentBytes() => Read("VmRSS:");
+    /// <summary>Peak resident set size in bytes (VmHWM).</summary>
+    public static long PeakResidentBytes()
+    {
+        if (Read("VmHWM:") is { } peak) return peak;
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64;
+    }
+
+    /// <summary>Current resident set size in bytes (VmRSS).</summary>
+    public static long ResidentBytes()
+    {
+        if (Read("VmRSS:") is { } resident) return resident;
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64;
+    }
+
+    /// <summary>Resets the peak (VmHWM) to the current size: writing 5 to /proc/self/clear_refs; false where not allowed.</summary>
+    public static bool TryResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     private static long? Read(string field)
     {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status)) return null;
-        foreach (var line in File.ReadLines(status))
+        if (!File.Exists(Status)) return null;
+        foreach (var line in File.ReadLines(Status))
         {
             if (!line.StartsWith(field, StringComparison.Ordinal)) continue;
             // "VmHWM:	  123456 kB"
             var parts = line[field.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            return long.Parse(parts[0], CultureInfo.InvariantCulture) * 1024;
         }
         return null;
     }

@@ -5,16 +5,19 @@ using Spectre.Console.Cli;
 using VideoLoopback.Diffusion.Text;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// Speed of the text side: the CLIP tokenizer, a full-size CLIP-L text encoder with random weights
 /// (seconds per 77-token chunk and achieved GFLOP/s against a large matmul measured in the same run),
 /// and the prompt conditioner with and without its cache.
 /// </summary>
-public sealed class BenchTextCommand : Command<BenchTextCommand.Settings>
+public sealed class BenchTextCommand : Command<BenchTextCommand.Settings>, IBenchCommand
 {
-    public sealed class Settings : CommandSettings
+    public static string Name => "text";
+    public static string Description => "CLIP tokenizer, full-size CLIP-L text encoder (random weights) and prompt conditioner.";
+
+    public sealed class Settings : DeviceBenchSettings
     {
         [CommandOption("--batch")]
         [Description("Prompts encoded together (2 = a prompt and its negative). Default 2.")]
@@ -26,16 +29,6 @@ public sealed class BenchTextCommand : Command<BenchTextCommand.Settings>
         [DefaultValue(5)]
         public int Iterations { get; init; } = 5;
 
-        [CommandOption("--device")]
-        [Description("cpu or cuda. Default cpu.")]
-        [DefaultValue("cpu")]
-        public string Device { get; init; } = "cpu";
-
-        [CommandOption("--threads")]
-        [Description("CPU threads for torch (0 = torch's default). On a busy machine 1 thread avoids waiting at every op's barrier.")]
-        [DefaultValue(0)]
-        public int Threads { get; init; }
-
         [CommandOption("--fp16")]
         [Description("Compute in float16 (CUDA).")]
         public bool Half { get; init; }
@@ -43,12 +36,12 @@ public sealed class BenchTextCommand : Command<BenchTextCommand.Settings>
         public override ValidationResult Validate()
         {
             if (Batch < 1) return ValidationResult.Error("--batch must be at least 1");
-            if (Threads < 0) return ValidationResult.Error("--threads must be 0 or more");
             if (Iterations < 1) return ValidationResult.Error("--iterations must be at least 1");
-            if (Device is not ("cpu" or "cuda")) return ValidationResult.Error("--device must be cpu or cuda");
-            return ValidationResult.Success();
+            return base.Validate();
         }
     }
+
+    private const int MatmulSide = 2048;
 
     private static readonly string[] SamplePrompts =
     [
@@ -61,27 +54,28 @@ public sealed class BenchTextCommand : Command<BenchTextCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var device = settings.Device == "cuda" ? CUDA : CPU;
+        var device = settings.TorchDevice;
         var dtype = settings.Half ? ScalarType.Float16 : ScalarType.Float32;
-        if (settings.Threads > 0) set_num_threads(settings.Threads);
-        AnsiConsole.WriteLine($"device {device.type}, {get_num_threads()} threads, compute {dtype}");
+        settings.ApplyThreads();
+        BenchOutput.Line($"device {device.type}, {get_num_threads()} threads, compute {dtype}");
 
         BenchTokenizer();
 
         var config = ClipTextConfig.ClipL;
-        var weights = RandomWeights(config, device, dtype);
+        var weights = RandomClipWeights.Create(config, device, dtype);
         double weightBytes = weights.Values.Sum(t => t.numel() * t.element_size());
         using var model = ClipTextModel.FromTensors(weights, config, device, dtype);
         foreach (var t in weights.Values) t.Dispose();
-        AnsiConsole.WriteLine($"CLIP-L text encoder: {config.LayerCount} layers, width {config.HiddenSize}, weights {weightBytes / (1 << 20):F0} MiB");
+        BenchOutput.Line($"CLIP-L text encoder: {config.LayerCount} layers, width {config.HiddenSize}, weights {weightBytes / (1 << 20):F0} MiB");
 
         var ids = randint(0, 49406, [settings.Batch, PromptChunk.PaddedLength], dtype: ScalarType.Int64, device: device);
-        double seconds = TimeForward(() => model.Encode(ids), settings.Iterations, device);
+        double seconds = BenchTiming.MeanSeconds(() => model.Encode(ids), settings.Iterations, device);
         double flops = ForwardFlops(config, settings.Batch, PromptChunk.PaddedLength);
         double gflops = flops / seconds / 1e9;
-        double matmulGflops = MatmulGflops(device, dtype);
-        AnsiConsole.WriteLine($"text encoder [B={settings.Batch},77]: {seconds * 1000:F1} ms per forward, {gflops:F1} GFLOP/s ({flops / 1e9:F2} GFLOP)");
-        AnsiConsole.WriteLine($"matmul 2048x2048x2048: {matmulGflops:F1} GFLOP/s");
+        MatmulRate.Measure(MatmulSide, device, dtype); // warm-up
+        double matmulGflops = MatmulRate.Measure(MatmulSide, device, dtype).Wall;
+        BenchOutput.Line($"text encoder [B={settings.Batch},77]: {seconds * 1000:F1} ms per forward, {gflops:F1} GFLOP/s ({flops / 1e9:F2} GFLOP)");
+        BenchOutput.Line($"matmul {MatmulSide}x{MatmulSide}x{MatmulSide}: {matmulGflops:F1} GFLOP/s");
 
         using var conditioner = new PromptConditioner(model);
         var prompts = Enumerable.Range(0, settings.Batch).Select(i => SamplePrompts[i % SamplePrompts.Length]).ToList();
@@ -91,8 +85,8 @@ public sealed class BenchTextCommand : Command<BenchTextCommand.Settings>
         watch.Restart();
         using (NewDisposeScope()) conditioner.GetMultiCondLearnedConditioning(prompts, 20);
         double warm = watch.Elapsed.TotalSeconds;
-        AnsiConsole.WriteLine($"conditioner, {prompts.Count} prompts, 20 steps: first {cold * 1000:F1} ms, cached {warm * 1000:F3} ms");
-        AnsiConsole.WriteLine($"ratio {gflops / matmulGflops:F2}");
+        BenchOutput.Line($"conditioner, {prompts.Count} prompts, 20 steps: first {cold * 1000:F1} ms, cached {warm * 1000:F3} ms");
+        BenchOutput.Line($"ratio {gflops / matmulGflops:F2}");
         return 0;
     }
 
@@ -107,32 +101,7 @@ public sealed class BenchTextCommand : Command<BenchTextCommand.Settings>
         watch.Restart();
         foreach (var text in texts) tokens += tokenizer.Encode(text).Length;
         double seconds = watch.Elapsed.TotalSeconds;
-        AnsiConsole.WriteLine($"tokenizer: vocabulary load {load * 1000:F0} ms; {texts.Count / seconds:F0} prompts/s, {tokens / seconds:F0} tokens/s");
-    }
-
-    private static Dictionary<string, Tensor> RandomWeights(ClipTextConfig config, Device device, ScalarType dtype)
-    {
-        using var generator = new Generator(1234, device);
-        var weights = new Dictionary<string, Tensor>();
-        foreach (var (key, shape) in config.ParameterShapes())
-        {
-            // Layer norms near identity, everything else small: keeps activations in a realistic range.
-            weights[key] = key.Contains("layer_norm") && key.EndsWith(".weight")
-                ? ones(shape, dtype: dtype, device: device)
-                : randn(shape, dtype: dtype, device: device, generator: generator) * 0.02;
-        }
-        return weights;
-    }
-
-    private static double TimeForward(Func<Tensor> forward, int iterations, Device device)
-    {
-        using (NewDisposeScope()) forward();
-        Synchronize(device);
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < iterations; i++)
-            using (NewDisposeScope()) forward();
-        Synchronize(device);
-        return watch.Elapsed.TotalSeconds / iterations;
+        BenchOutput.Line($"tokenizer: vocabulary load {load * 1000:F0} ms; {texts.Count / seconds:F0} prompts/s, {tokens / seconds:F0} tokens/s");
     }
 
     /// <summary>Multiply-adds x2 of the linears and the two attention matmuls; norms and activations are not counted.</summary>
@@ -141,20 +110,5 @@ public sealed class BenchTextCommand : Command<BenchTextCommand.Settings>
         double t = tokens, h = c.HiddenSize, i = c.IntermediateSize;
         double perLayer = 2 * t * h * h * 4 + 2 * t * t * h * 2 + 2 * t * h * i * 2;
         return batch * perLayer * c.LayerCount;
-    }
-
-    private static double MatmulGflops(Device device, ScalarType dtype)
-    {
-        using var scope = NewDisposeScope();
-        const int n = 2048;
-        var a = randn([n, n], dtype: dtype, device: device);
-        var b = randn([n, n], dtype: dtype, device: device);
-        double seconds = TimeForward(() => a.matmul(b), 3, device);
-        return 2.0 * n * n * n / seconds / 1e9;
-    }
-
-    private static void Synchronize(Device device)
-    {
-        if (device.type == TorchSharp.DeviceType.CUDA) cuda.synchronize();
     }
 }

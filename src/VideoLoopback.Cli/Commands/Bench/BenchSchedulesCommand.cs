@@ -4,14 +4,17 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Video.Schedules;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// Cost of the schedules per frame: the original extension's twelve placeholder expressions, parsed once and
 /// evaluated for every (image_i, loop_i) of a synthetic render, as the engine does before each generation.
 /// </summary>
-public sealed class BenchSchedulesCommand : Command<BenchSchedulesCommand.Settings>
+public sealed class BenchSchedulesCommand : Command<BenchSchedulesCommand.Settings>, IBenchCommand
 {
+    public static string Name => "schedules";
+    public static string Description => "Per-frame cost of evaluating the twelve schedules.";
+
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--frames")]
@@ -63,10 +66,10 @@ public sealed class BenchSchedulesCommand : Command<BenchSchedulesCommand.Settin
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
 
         long frames = (long)settings.Frames * settings.Loops;
-        Console.WriteLine($"schedules: {schedules.Length} (the original's placeholders), parsed in {parseClock.Elapsed.TotalMilliseconds:F2} ms");
-        Console.WriteLine($"frames evaluated: {frames} ({settings.Loops} loops x {settings.Frames} frames), checksum {checksum}");
-        Console.WriteLine($"per frame (all {schedules.Length} schedules): {clock.Elapsed.TotalMicroseconds / frames:F2} us, {allocated / (double)frames:F0} bytes allocated");
-        Console.WriteLine($"frames/s: {frames / clock.Elapsed.TotalSeconds:F0}");
+        BenchOutput.Line($"schedules: {schedules.Length} (the original's placeholders), parsed in {parseClock.Elapsed.TotalMilliseconds:F2} ms");
+        BenchOutput.Line($"frames evaluated: {frames} ({settings.Loops} loops x {settings.Frames} frames), checksum {checksum}");
+        BenchOutput.Line($"per frame (all {schedules.Length} schedules): {clock.Elapsed.TotalMicroseconds / frames:F2} us, {allocated / (double)frames:F0} bytes allocated");
+        BenchOutput.Line($"frames/s: {frames / clock.Elapsed.TotalSeconds:F0}");
         return 0;
     }
 

@@ -8,22 +8,23 @@ using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>videoloopback bench render</c>: the loopback orchestration alone (fake generator): a generated 64-frame 256x256
 /// video, loop_n 2, temporal window 3, batch blend 2; prints frames/s and peak memory.
 /// </summary>
-public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
+public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>, IBenchCommand
 {
-    public sealed class Settings : CommandSettings
+    public static string Name => "render";
+    public static string Description => "Orchestration alone: 64 frames 256x256, loop_n 2, temporal window 3, batch blend 2, fake generator.";
+
+    public sealed class Settings : TorchBenchSettings
     {
         [CommandOption("--frames <N>")][Description("Frames of the generated video (default 64).")]
         public int Frames { get; init; } = 64;
         [CommandOption("--size <PIXELS>")][Description("Width and height (default 256).")]
         public int Size { get; init; } = 256;
-        [CommandOption("--threads <N>")][Description("Torch intra-op threads (default: torch's choice).")]
-        public int? Threads { get; init; }
         [CommandOption("--with-video")][Description("Also encode the loop videos and the final video.")]
         public bool WithVideo { get; init; }
         [CommandOption("--sd")][Description("Part 2: the SD generator, full-size SD1.5 with random weights (128x128, loop_n 2, denoising 0.3).")]
@@ -41,7 +42,7 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>
         if (settings.StableDiffusion)
         {
             if (settings.Threads is { } sdThreads) set_num_threads(sdThreads);
-            return Bench.BenchRenderSd.Run(settings.SdFrames, settings.SdSteps, settings.SdSize, cancellationToken);
+            return BenchRenderSd.Run(settings.SdFrames, settings.SdSteps, settings.SdSize, cancellationToken);
         }
         var folder = Directory.CreateTempSubdirectory("vl-bench-render-");
         try

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -7,15 +6,18 @@ using TorchSharp;
 using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Cli.Commands;
+namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>videoloopback bench imaging</c>: throughput of the PIL-exact image operations on random uint8 frames
 /// (every post-processing filter, the blends, convert('L'), LANCZOS resize, WebUI resize modes, PNG encode/decode).
 /// </summary>
-public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>
+public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>, IBenchCommand
 {
-    public sealed class Settings : CommandSettings
+    public static string Name => "imaging";
+    public static string Description => "Throughput of the PIL-exact image operations (filters, blends, resize, PNG I/O).";
+
+    public sealed class Settings : DeviceBenchSettings
     {
         [CommandOption("--frames")]
         [Description("Frames per batch (default 8).")]
@@ -24,10 +26,6 @@ public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>
         [CommandOption("--size")]
         [Description("Frame width and height in pixels (default 512).")]
         public int Size { get; init; } = 512;
-
-        [CommandOption("--device")]
-        [Description("cpu or cuda (default cpu).")]
-        public string Device { get; init; } = "cpu";
 
         [CommandOption("--repeat")]
         [Description("Timed repetitions per operation after one warm-up (default 3).")]
@@ -41,7 +39,8 @@ public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>
             AnsiConsole.MarkupLine("[red]error:[/] --frames and --repeat must be >= 1 and --size >= 8");
             return 1;
         }
-        var device = torch.device(settings.Device);
+        settings.ApplyThreads();
+        var device = settings.TorchDevice;
         int n = settings.Frames, size = settings.Size;
         using var generator = new torch.Generator(0);
         using var rgb = torch.randint(0, 256, [n, 3, size, size], generator: generator, dtype: ScalarType.Byte).to(device);
@@ -75,13 +74,7 @@ public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>
         foreach (var (name, run) in operations)
         {
             if (cancellationToken.IsCancellationRequested) break;
-            using (torch.NewDisposeScope()) run();
-            Synchronize(device);
-            var watch = Stopwatch.StartNew();
-            for (var i = 0; i < settings.Repeat; i++)
-                using (torch.NewDisposeScope()) run();
-            Synchronize(device);
-            var ms = watch.Elapsed.TotalMilliseconds / settings.Repeat;
+            var ms = BenchTiming.MeanSeconds(() => run(), settings.Repeat, device) * 1000;
             table.AddRow(Markup.Escape(name), ms.ToString("F1", CultureInfo.InvariantCulture), (n * 1000.0 / ms).ToString("F1", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
@@ -106,10 +99,5 @@ public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>
             return torch.stack(read);
         }
         finally { folder.Delete(recursive: true); }
-    }
-
-    private static void Synchronize(Device device)
-    {
-        if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
     }
 }
