@@ -20,7 +20,7 @@ public sealed class ControlNetModel : nn.Module
 
     public const string ReleasePrefix = "control_model.";
 
-    private readonly Linear _timeIn, _timeOut;
+    private readonly TimeEmbed _timeEmbed;
     private readonly Conv2d[] _hint;
     private readonly UnetBlock[] _input;
     private readonly Conv2d[] _zeroConvs;
@@ -31,9 +31,7 @@ public sealed class ControlNetModel : nn.Module
     {
         Config = config;
         On = on;
-        long mc = config.ModelChannels, embDim = config.TimeEmbedDim;
-        _timeIn = Layers.Linear(config.TimeEmbedInput, embDim, on);
-        _timeOut = Layers.Linear(embDim, embDim, on);
+        _timeEmbed = new TimeEmbed(config, on);
 
         var hint = new List<Conv2d>();
         long hintChannels = 3;
@@ -42,39 +40,17 @@ public sealed class ControlNetModel : nn.Module
             hint.Add(Layers.Conv(hintChannels, width, 3, on, stride: stride, padding: 1));
             hintChannels = width;
         }
-        hint.Add(Layers.Conv(hintChannels, mc, 3, on, padding: 1));
+        hint.Add(Layers.Conv(hintChannels, config.ModelChannels, 3, on, padding: 1));
         _hint = hint.ToArray();
 
-        SpatialTransformer Transformer(long width) => new(width, config.HeadsFor(width), config.TransformerDepth,
-            config.ContextDim, config.UseLinearProjection, on);
-        var input = new List<UnetBlock> { new(Layers.Conv(config.InChannels, mc, 3, on, padding: 1)) };
-        var zero = new List<Conv2d> { Layers.Conv(mc, mc, 1, on) };
-        long ch = mc;
-        int levels = config.ChannelMult.Count;
-        for (int level = 0; level < levels; level++)
-        {
-            long width = mc * config.ChannelMult[level];
-            for (int i = 0; i < config.NumResBlocks; i++)
-            {
-                var res = new ResBlock(ch, width, embDim, on);
-                ch = width;
-                input.Add(config.AttentionLevels[level] ? new UnetBlock(res, Transformer(ch)) : new UnetBlock(res));
-                zero.Add(Layers.Conv(ch, ch, 1, on));
-            }
-            if (level != levels - 1)
-            {
-                input.Add(new UnetBlock(new Downsample(ch, on)));
-                zero.Add(Layers.Conv(ch, ch, 1, on));
-            }
-        }
-        _input = input.ToArray();
-        _zeroConvs = zero.ToArray();
-        _middle = config.MiddleAttention
-            ? new UnetBlock(new ResBlock(ch, ch, embDim, on), Transformer(ch), new ResBlock(ch, ch, embDim, on))
-            : new UnetBlock(new ResBlock(ch, ch, embDim, on), new ResBlock(ch, ch, embDim, on));
-        _middleOut = Layers.Conv(ch, ch, 1, on);
+        // The UNet's own encoder; a 1x1 zero conv reads each input block's output, another the middle block's.
+        var encoder = UnetEncoder.Build(config, on);
+        _input = encoder.InputBlocks;
+        _middle = encoder.Middle;
+        _zeroConvs = encoder.InputWidths.Select(width => Layers.Conv(width, width, 1, on)).ToArray();
+        _middleOut = Layers.Conv(encoder.Width, encoder.Width, 1, on);
 
-        register_module("time_embed", new Slots(("0", _timeIn), ("2", _timeOut)));
+        register_module("time_embed", _timeEmbed);
         register_module("input_hint_block", new Slots(_hint.Select((c, i) => ((2 * i).ToString(), (nn.Module)c)).ToArray()));
         register_module("input_blocks", new Slots(_input.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
         register_module("zero_convs", new Slots(_zeroConvs.Select((c, i) => (i.ToString(), (nn.Module)new Slots(("0", c)))).ToArray()));
@@ -101,8 +77,7 @@ public sealed class ControlNetModel : nn.Module
         using var scope = NewDisposeScope();
         var dtype = On.DType;
         var device = On.Device;
-        var t = TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).to(device), Config.TimeEmbedInput).to(dtype);
-        var emb = _timeOut.call(nn.functional.silu(_timeIn.call(t)));
+        var emb = _timeEmbed.Forward(timesteps);
         var ctx = context.to(dtype, device);
 
         var guided = hint.to(dtype, device);
