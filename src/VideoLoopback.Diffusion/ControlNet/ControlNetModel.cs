@@ -106,53 +106,24 @@ public sealed class ControlNetModel : nn.Module
     /// checkpoint) or the prefix-less layout. A file of another family, a diffusers-layout ControlNet, or one whose block
     /// structure differs from <paramref name="unet"/> (another model family or size) is refused naming the file.
     /// </summary>
-    public static ControlNetModel Load(SafetensorsFile file, UnetConfig unet, ModuleDevice on) =>
-        Load(file.FilePath, file.Entries.Select(TensorDescriptor.From), unet, on,
-            (model, prefix) => StateDictBinding.Load(model, file, prefix, "ControlNet"));
+    public static ControlNetModel Load(StateDictFile file, UnetConfig unet, ModuleDevice on)
+    {
+        var info = CheckpointInspector.Inspect(file.Path, file.Tensors);
+        if (info.Family != CheckpointFamily.ControlNet)
+            throw new InvalidDataException($"{file.Path}: not a ControlNet (detected: {info.Description})");
+        info.EnsureSupported();
+        string prefix = info.ControlNetLayout == ControlNetLayout.PrefixLess ? "" : ReleasePrefix;
+        var shapes = file.Tensors.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Name[prefix.Length..], e => e.Shape.ToArray());
+        var config = DetectConfig(shapes, file.Path, unet);
+        return StateDictBinding.Bound(new ControlNetModel(config, on), model => file.Bind(model, prefix, "ControlNet"));
+    }
 
     /// <summary>A ControlNet from a <c>.safetensors</c> file, or from a PyTorch pickle (<c>.pth</c>, read without running its code).</summary>
     public static ControlNetModel Load(string path, UnetConfig unet, ModuleDevice on)
     {
-        if (!PickledStateDict.IsPickle(path))
-        {
-            using var file = SafetensorsFile.Open(path);
-            return Load(file, unet, on);
-        }
-        var tensors = PickledStateDict.Read(path);
-        try
-        {
-            var descriptors = tensors.Select(t => TensorDescriptor.From(t.Key, t.Value));
-            return Load(path, descriptors, unet, on, (model, prefix) => StateDictBinding.Load(model, tensors, path, prefix, "ControlNet"));
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
-    }
-
-    private static ControlNetModel Load(string source, IEnumerable<TensorDescriptor> tensors, UnetConfig unet, ModuleDevice on,
-        Action<ControlNetModel, string> bind)
-    {
-        var entries = tensors.ToList();
-        var info = CheckpointInspector.Inspect(source, entries);
-        if (info.Family != CheckpointFamily.ControlNet)
-            throw new InvalidDataException($"{source}: not a ControlNet (detected: {info.Description})");
-        info.EnsureSupported();
-        string prefix = info.ControlNetLayout == ControlNetLayout.PrefixLess ? "" : ReleasePrefix;
-        var shapes = entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
-            .ToDictionary(e => e.Name[prefix.Length..], e => e.Shape.ToArray());
-        var config = DetectConfig(shapes, source, unet);
-        var model = new ControlNetModel(config, on);
-        try
-        {
-            bind(model, prefix);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        return model;
+        using var file = StateDictFile.Open(path);
+        return Load(file, unet, on);
     }
 
     /// <summary>The encoder structure of the ControlNet's keys, which must equal the UNet's encoder it is meant for.</summary>
