@@ -75,10 +75,8 @@ public sealed class ControlNetModel : nn.Module
             throw new ArgumentException($"control image must be [B,3,{x.shape[2] * 8},{x.shape[3] * 8}] for a latent of [{string.Join(",", x.shape)}], got [{string.Join(",", hint.shape)}]", nameof(hint));
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var dtype = On.DType;
-        var device = On.Device;
-        var emb = _timeEmbed.Forward(timesteps);
-        var ctx = context.to(dtype, device);
+        var (dtype, device) = (On.DType, On.Device);
+        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context);
 
         var guided = hint.to(dtype, device);
         for (int i = 0; i < _hint.Length; i++)

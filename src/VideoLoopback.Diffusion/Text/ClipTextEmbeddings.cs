@@ -13,8 +13,7 @@ internal sealed class ClipTextEmbeddings : nn.Module<Tensor, Tensor>
 
     public ClipTextEmbeddings(ClipTextConfig config, ModuleDevice on) : base(nameof(ClipTextEmbeddings))
     {
-        _tokens = Layers.Embedding(config.VocabularySize, config.HiddenSize, on);
-        _positions = Layers.Embedding(config.MaxPositions, config.HiddenSize, on);
+        (_tokens, _positions) = (Layers.Embedding(config.VocabularySize, config.HiddenSize, on), Layers.Embedding(config.MaxPositions, config.HiddenSize, on));
         register_module("token_embedding", _tokens);
         register_module("position_embedding", _positions);
     }

@@ -25,6 +25,13 @@ public sealed class TimeEmbed : nn.Module
         register_module("2", _out);
     }
 
+    /// <summary>
+    /// What every block of the UNet (and of a ControlNet) reads besides the features: the timestep embedding, and the text
+    /// context [B,T,C] in the network's dtype on its device.
+    /// </summary>
+    public (Tensor Emb, Tensor Context) Conditioning(Tensor timesteps, Tensor context) =>
+        (Forward(timesteps), context.to(_on.DType, _on.Device));
+
     /// <summary>timesteps (any shape with B values) -> [B,4*model_channels] in the network's dtype on its device.</summary>
     public Tensor Forward(Tensor timesteps)
     {

@@ -76,10 +76,8 @@ public sealed class UnetModel : nn.Module
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var dtype = On.DType;
-        var device = On.Device;
-        var emb = _timeEmbed.Forward(timesteps);
-        var ctx = context.to(dtype, device);
+        var (dtype, device) = (On.DType, On.Device);
+        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context);
 
         var h = x.to(dtype, device);
         var skips = new Stack<Tensor>();
