@@ -3,6 +3,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Diffusion.Checkpoints;
 using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Video;
 
 namespace VideoLoopback.Cli.Commands;
 
@@ -28,12 +29,8 @@ public sealed class InspectCommand(IAnsiConsole console) : Command<InspectComman
         CheckpointInfo info;
         try
         {
-            if (PickledStateDict.IsPickle(settings.File)) info = InspectPickle(settings.File);
-            else
-            {
-                using var file = SafetensorsFile.Open(settings.File);
-                info = CheckpointInspector.Inspect(file);
-            }
+            using var file = StateDictFile.Open(settings.File);
+            info = CheckpointInspector.Inspect(file.Path, file.Tensors, VideoCheckpointDetectors.All);
         }
         catch (Exception e) when (e is SafetensorsException or InvalidDataException or FileNotFoundException)
         {
@@ -62,19 +59,6 @@ public sealed class InspectCommand(IAnsiConsole console) : Command<InspectComman
         if (info.IgnoredKeys.Count > 0)
             console.MarkupLine($"ignored: {info.IgnoredKeys.Count} tensors not needed for inference (schedule buffers, EMA, position_ids, loss, counters)");
         return 0;
-    }
-
-    private static CheckpointInfo InspectPickle(string path)
-    {
-        var tensors = PickledStateDict.Read(path);
-        try
-        {
-            return CheckpointInspector.Inspect(path, tensors.Select(t => TensorDescriptor.From(t.Key, t.Value)).ToList());
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
     }
 
     /// <summary>One unwrapped line (the console would wrap it at its width), so scripts can grep it.</summary>

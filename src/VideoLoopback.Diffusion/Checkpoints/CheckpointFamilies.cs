@@ -1,27 +1,96 @@
+using VideoLoopback.Diffusion.Text;
+using VideoLoopback.Diffusion.Unet;
+
 namespace VideoLoopback.Diffusion.Checkpoints;
 
+/// <summary>
+/// The model families, as data: SD1.x (the one supported), SD2.x and SDXL (recognised, not supported yet). Adding a family
+/// is one more <see cref="ModelFamily"/> here, in detection order in <see cref="All"/>, plus the modules it really adds.
+/// </summary>
 public static class CheckpointFamilies
 {
-    /// <summary>A short human name for a family, as used in messages.</summary>
-    public static string Describe(CheckpointFamily family) => family switch
+    private const string CheckpointTextPrefix = "cond_stage_model.";
+    private const string OpenClipPrefix = CheckpointTextPrefix + "model.";
+    private const string UnetPrefix = "model.diffusion_model.";
+
+    /// <summary>SD1.x latent scale factor (v1-inference.yaml scale_factor).</summary>
+    public const double Sd1LatentScale = 0.18215;
+
+    /// <summary>SD1.x (v1-inference.yaml, v1-inpainting-inference.yaml): CLIP ViT-L text encoder, 8 heads everywhere, eps.</summary>
+    public static ModelFamily StableDiffusion1 { get; } = new()
     {
-        CheckpointFamily.StableDiffusion1 => "SD1.x checkpoint (LDM single file)",
-        CheckpointFamily.StableDiffusion1Inpainting => "SD1.x inpainting checkpoint (LDM single file)",
-        CheckpointFamily.StableDiffusion2 => "SD2.x checkpoint",
-        CheckpointFamily.StableDiffusionXL => "SDXL checkpoint",
-        CheckpointFamily.Vae => "standalone VAE",
-        CheckpointFamily.UNet => "UNet-only file (LDM layout)",
-        CheckpointFamily.ControlNet => "ControlNet",
-        CheckpointFamily.Lora => "kohya LoRA",
-        CheckpointFamily.LoCon => "kohya LoCon (LoRA with conv layers)",
-        CheckpointFamily.FastDvdNet => "FastDVDNet denoiser",
-        _ => "unrecognised file",
+        Family = CheckpointFamily.StableDiffusion1,
+        InpaintingFamily = CheckpointFamily.StableDiffusion1Inpainting,
+        InpaintingDescription = CheckpointFamily.StableDiffusion1Inpainting.Description,
+        TextPrefix = CheckpointTextPrefix,
+        // transformers >= 4 nests the tower under text_model.; older saves put it straight under transformer.
+        TextEncoders = [new("text encoder", CheckpointTextPrefix, [ClipTextModel.LdmPrefix, ClipTextModel.LegacyLdmPrefix], TextTowerKeys.Clip)],
+        LatentScale = Sd1LatentScale,
+        Prediction = NoisePrediction.Epsilon,
+        UnetHeads = UnetConfig.Sd1NumHeads,
+        ReferenceUnet = UnetConfig.StableDiffusion15(),
+        Recognise = index => index.HasPrefix(UnetPrefix),
     };
 
-    /// <summary>What the inspector recognises, for the message about an unknown file.</summary>
-    public const string Expected =
-        "expected an SD1.x checkpoint (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*), " +
-        "a UNet-only file (model.diffusion_model.*), a standalone VAE (encoder.*, decoder.*, quant_conv.*, post_quant_conv.*), " +
-        "a kohya LoRA/LoCon (lora_unet_*, lora_te_*), a ControlNet (control_model.* or input_hint_block.*, zero_convs.*) " +
-        "or FastDVDNet weights (module.temp1.*, module.temp2.*)";
+    /// <summary>SD2.x (v2-inference.yaml): OpenCLIP ViT-H text encoder, linear transformer projections, 64-wide heads.</summary>
+    public static ModelFamily StableDiffusion2 { get; } = new()
+    {
+        Family = CheckpointFamily.StableDiffusion2,
+        InpaintingFamily = CheckpointFamily.StableDiffusion2,
+        InpaintingDescription = "SD2.x inpainting checkpoint",
+        TextPrefix = CheckpointTextPrefix,
+        TextEncoders = [new("text encoder", OpenClipPrefix, [OpenClipPrefix], TextTowerKeys.OpenClip)],
+        LatentScale = Sd1LatentScale,
+        Prediction = NoisePrediction.EpsilonOrV,
+        UnetHeadChannels = 64,
+        Recognise = index => index.HasPrefix(UnetPrefix) && (index.HasPrefix(OpenClipPrefix)
+            || LdmUNetKeys.Infer(index, UnetPrefix) is { } unet && (unet.LinearProjections || unet.ContextDim == 1024)),
+        Unsupported = "SD2.x uses the OpenCLIP ViT-H text encoder",
+        UnetOnlyUnsupported = "SD2.x UNet (linear transformer projections / 1024-wide context)",
+        Notes =
+        [
+            "v-prediction or epsilon cannot be told from the weights (768-v and 512-base files have the same keys and shapes); " +
+            "it needs the model's config (e.g. v2-inference-v.yaml) or a test run of the UNet",
+        ],
+    };
+
+    /// <summary>SDXL (sd_xl_base.yaml): two text encoders under conditioner.embedders.*, size conditioning (label_emb).</summary>
+    public static ModelFamily StableDiffusionXL { get; } = new()
+    {
+        Family = CheckpointFamily.StableDiffusionXL,
+        InpaintingFamily = CheckpointFamily.StableDiffusionXL,
+        InpaintingDescription = CheckpointFamily.StableDiffusionXL.Description,
+        TextPrefix = "conditioner.embedders.",
+        TextEncoders = [new("text encoders", "conditioner.embedders.", [], null)],
+        LatentScale = 0.13025,
+        Prediction = NoisePrediction.Epsilon,
+        UnetHeadChannels = 64,
+        Recognise = index => index.HasPrefix("conditioner.embedders.") || index.Has(UnetPrefix + "label_emb.0.0.weight"),
+        KeySetsKnown = false,
+        Unsupported = "SDXL needs two text encoders and size conditioning",
+    };
+
+    /// <summary>Every family, in the order detection asks them (the most specific first).</summary>
+    public static IReadOnlyList<ModelFamily> All { get; } = [StableDiffusionXL, StableDiffusion2, StableDiffusion1];
+
+    /// <summary>The families that can be loaded.</summary>
+    public static IEnumerable<ModelFamily> Supported => All.Where(f => f.Unsupported is null);
+
+    /// <summary>The first family whose keys <paramref name="index"/> has, or null.</summary>
+    public static ModelFamily? Recognise(CheckpointTensorIndex index) => All.FirstOrDefault(f => f.Recognise(index));
+
+    /// <summary>The family a checkpoint reported as <paramref name="family"/> belongs to.</summary>
+    public static ModelFamily Of(CheckpointFamily family) =>
+        All.FirstOrDefault(f => f.CheckpointFamilies.Contains(family))
+        ?? throw new ArgumentException($"{family.Description} is not a model family", nameof(family));
+
+    /// <summary>What the inspector recognises itself, for the message about an unknown file.</summary>
+    public static IReadOnlyList<string> ExpectedLayouts { get; } =
+    [
+        "an SD1.x checkpoint (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*)",
+        "a UNet-only file (model.diffusion_model.*)",
+        "a standalone VAE (encoder.*, decoder.*, quant_conv.*, post_quant_conv.*)",
+        "a kohya LoRA/LoCon (lora_unet_*, lora_te_*)",
+        "a ControlNet (control_model.* or input_hint_block.*, zero_convs.*)",
+    ];
 }

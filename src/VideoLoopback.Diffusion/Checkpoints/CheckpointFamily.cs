@@ -1,28 +1,33 @@
 namespace VideoLoopback.Diffusion.Checkpoints;
 
-/// <summary>What a model file holds, as told by its key names and shapes.</summary>
-public enum CheckpointFamily
+/// <summary>
+/// What a model file holds, as told by its key names and shapes: a name and the short description messages use.
+/// The families this assembly reads are the static members; another assembly names its own with a
+/// <see cref="CheckpointDetector"/> that recognises it.
+/// </summary>
+public sealed record CheckpointFamily(string Name, string Description)
 {
     /// <summary>No known layout matched.</summary>
-    Unknown,
+    public static CheckpointFamily Unknown { get; } = new(nameof(Unknown), "unrecognised file");
     /// <summary>SD1.x single file in LDM layout: UNet, VAE and CLIP ViT-L text encoder.</summary>
-    StableDiffusion1,
+    public static CheckpointFamily StableDiffusion1 { get; } = new(nameof(StableDiffusion1), "SD1.x checkpoint (LDM single file)");
     /// <summary>SD1.x inpainting checkpoint: as <see cref="StableDiffusion1"/> with a 9-channel UNet input.</summary>
-    StableDiffusion1Inpainting,
+    public static CheckpointFamily StableDiffusion1Inpainting { get; } =
+        new(nameof(StableDiffusion1Inpainting), "SD1.x inpainting checkpoint (LDM single file)");
     /// <summary>SD2.x single file (OpenCLIP ViT-H text encoder, linear transformer projections).</summary>
-    StableDiffusion2,
+    public static CheckpointFamily StableDiffusion2 { get; } = new(nameof(StableDiffusion2), "SD2.x checkpoint");
     /// <summary>SDXL base or refiner (conditioner.embedders.*, label embedding in the UNet).</summary>
-    StableDiffusionXL,
+    public static CheckpointFamily StableDiffusionXL { get; } = new(nameof(StableDiffusionXL), "SDXL checkpoint");
     /// <summary>A standalone VAE (encoder.*, decoder.*, quant_conv.*, post_quant_conv.*).</summary>
-    Vae,
+    public static CheckpointFamily Vae { get; } = new(nameof(Vae), "standalone VAE");
     /// <summary>A file holding only an LDM UNet (model.diffusion_model.*).</summary>
-    UNet,
+    public static CheckpointFamily UNet { get; } = new(nameof(UNet), "UNet-only file (LDM layout)");
     /// <summary>A ControlNet; <see cref="CheckpointInfo.ControlNetLayout"/> says which of its layouts.</summary>
-    ControlNet,
+    public static CheckpointFamily ControlNet { get; } = new(nameof(ControlNet), "ControlNet");
     /// <summary>A kohya-style LoRA (lora_unet_*, lora_te_*) on attention and projection layers only.</summary>
-    Lora,
+    public static CheckpointFamily Lora { get; } = new(nameof(Lora), "kohya LoRA");
     /// <summary>A kohya-style LoRA that also adapts ResBlock, down- and upsampling convolutions (LoCon).</summary>
-    LoCon,
-    /// <summary>FastDVDNet video denoiser weights.</summary>
-    FastDvdNet,
+    public static CheckpointFamily LoCon { get; } = new(nameof(LoCon), "kohya LoCon (LoRA with conv layers)");
+
+    public override string ToString() => Name;
 }

@@ -49,7 +49,7 @@ public sealed record CheckpointInfo
     {
         if (Family != CheckpointFamily.Unknown && !accepted.Contains(Family))
             throw new CheckpointException(Source,
-                $"is a {Description}, expected {string.Join(" or ", accepted.Select(CheckpointFamilies.Describe))}");
+                $"is a {Description}, expected {string.Join(" or ", accepted.Select(f => f.Description))}");
         EnsureSupported();
     }
 }

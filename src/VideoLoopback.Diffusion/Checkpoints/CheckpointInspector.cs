@@ -8,48 +8,39 @@ namespace VideoLoopback.Diffusion.Checkpoints;
 /// </summary>
 public static class CheckpointInspector
 {
-    private const string UNetPrefix = "model.diffusion_model.";
-    private const string VaePrefix = "first_stage_model.";
-    private const string TextPrefix = "cond_stage_model.";
     private const string ControlPrefix = "control_model.";
+    private static readonly ModelFamily Sd1 = CheckpointFamilies.StableDiffusion1;
 
-    private const string VPredictionNote =
-        "v-prediction or epsilon cannot be told from the weights (768-v and 512-base files have the same keys and shapes); " +
-        "it needs the model's config (e.g. v2-inference-v.yaml) or a test run of the UNet";
+    /// <summary>Inspects a safetensors file's header; <paramref name="detectors"/> add layouts defined elsewhere.</summary>
+    public static CheckpointInfo Inspect(SafetensorsFile file, IReadOnlyList<CheckpointDetector>? detectors = null) =>
+        Inspect(file.FilePath, file.Entries.Select(TensorDescriptor.From), detectors);
 
-    public static CheckpointInfo Inspect(SafetensorsFile file) =>
-        Inspect(file.FilePath, file.Entries.Select(TensorDescriptor.From));
-
-    /// <summary>Inspects any list of (name, shape, dtype); <paramref name="source"/> names it in messages.</summary>
-    public static CheckpointInfo Inspect(string source, IEnumerable<TensorDescriptor> tensors)
+    /// <summary>
+    /// Inspects any list of (name, shape, dtype); <paramref name="source"/> names it in messages. After the LoRA check, each of
+    /// <paramref name="detectors"/> is asked in turn before the layouts this assembly knows.
+    /// </summary>
+    public static CheckpointInfo Inspect(string source, IEnumerable<TensorDescriptor> tensors, IReadOnlyList<CheckpointDetector>? detectors = null)
     {
         var index = new CheckpointTensorIndex(tensors);
         var report = new Report(source, index);
 
         if (index.Names.Any(IsKohyaLoraKey)) return InspectLora(report);
-        if (FastDvdNetKeys.FindPrefix(index) is { } dvdPrefix)
-        {
-            report.Component("fastdvdnet", dvdPrefix, FastDvdNetKeys.Expected(dvdPrefix));
-            return report.Build(CheckpointFamily.FastDvdNet, CheckpointFamilies.Describe(CheckpointFamily.FastDvdNet));
-        }
+        foreach (var detector in detectors ?? [])
+            if (detector.Detect(index) is { } parts)
+            {
+                foreach (var part in parts) report.Component(part.Name, part.KeyPrefix, part.ExpectedKeys);
+                return report.Build(detector.Family, detector.Family.Description);
+            }
         if (index.HasPrefix(ControlPrefix)
             || (index.Has("input_hint_block.0.weight") && index.HasPrefix("zero_convs."))
             || index.Has("controlnet_cond_embedding.conv_in.weight"))
             return InspectControlNet(report);
-        if (index.HasPrefix("conditioner.embedders.") || index.Has(UNetPrefix + "label_emb.0.0.weight"))
+        if (CheckpointFamilies.Recognise(index) is { } family) return InspectStableDiffusion(report, family);
+        if (LdmVaeKeys.IsPresent(index, "") || LdmVaeKeys.IsPresent(index, Sd1.VaePrefix))
         {
-            report.Component("unet", UNetPrefix, null);
-            report.Component("vae", VaePrefix, null);
-            report.Component("text encoders", "conditioner.embedders.", null);
-            report.Unsupported = "SDXL needs two text encoders and size conditioning";
-            return report.Build(CheckpointFamily.StableDiffusionXL, CheckpointFamilies.Describe(CheckpointFamily.StableDiffusionXL));
-        }
-        if (index.HasPrefix(UNetPrefix)) return InspectStableDiffusion(report);
-        if (LdmVaeKeys.IsPresent(index, "") || LdmVaeKeys.IsPresent(index, VaePrefix))
-        {
-            var prefix = LdmVaeKeys.IsPresent(index, "") ? "" : VaePrefix;
+            var prefix = LdmVaeKeys.IsPresent(index, "") ? "" : Sd1.VaePrefix;
             report.Component("vae", prefix, LdmVaeKeys.Expected(index, prefix));
-            return report.Build(CheckpointFamily.Vae, CheckpointFamilies.Describe(CheckpointFamily.Vae));
+            return report.Build(CheckpointFamily.Vae, CheckpointFamily.Vae.Description);
         }
         if (index.Has("encoder.down_blocks.0.resnets.0.conv1.weight") && index.HasPrefix("decoder.up_blocks."))
         {
@@ -60,57 +51,62 @@ public static class CheckpointInspector
 
         report.Component("other", "", null);
         var first = string.Join(", ", index.Names.Take(3));
+        var expected = CheckpointFamilies.ExpectedLayouts.Concat((detectors ?? []).Select(d => d.ExpectedLayout)).ToList();
         return report.Build(CheckpointFamily.Unknown,
-            $"not a recognised model file ({index.Count} tensors{(first.Length > 0 ? ", e.g. " + first : "")}); {CheckpointFamilies.Expected}");
+            $"not a recognised model file ({index.Count} tensors{(first.Length > 0 ? ", e.g. " + first : "")}); " +
+            $"expected {string.Join(", ", expected.SkipLast(1))} or {expected[^1]}");
     }
 
-    private static CheckpointInfo InspectStableDiffusion(Report report)
+    /// <summary>A checkpoint (or UNet-only file) of <paramref name="family"/>, its parts checked against the family's key sets.</summary>
+    private static CheckpointInfo InspectStableDiffusion(Report report, ModelFamily family)
     {
         var index = report.Index;
-        var unet = LdmUNetKeys.Infer(index, UNetPrefix);
+        if (!family.KeySetsKnown)
+        {
+            report.Component("unet", family.UnetPrefix, null);
+            report.Component("vae", family.VaePrefix, null);
+            foreach (var text in family.TextEncoders) report.Component(text.Component, text.KeyPrefix, null);
+            report.Unsupported = family.Unsupported;
+            return report.Build(family.Family, family.Family.Description);
+        }
+
+        var unet = LdmUNetKeys.Infer(index, family.UnetPrefix);
         report.UNet(unet);
-        report.Component("unet", UNetPrefix, unet is null ? null : LdmUNetKeys.Expected(index, UNetPrefix, unet, controlNet: false));
+        report.Component("unet", family.UnetPrefix, unet is null ? null : LdmUNetKeys.Expected(index, family.UnetPrefix, unet, controlNet: false));
         if (unet is null) report.Notes.Add("UNet block structure not recognised; its keys were not checked one by one");
 
-        bool hasVae = index.HasPrefix(VaePrefix);
-        bool hasText = index.HasPrefix(TextPrefix);
-        bool openClip = index.HasPrefix(TextPrefix + "model.");
-        bool sd2 = openClip || unet is { LinearProjections: true } || unet?.ContextDim == 1024;
-
-        if (hasVae) report.Component("vae", VaePrefix, LdmVaeKeys.IsPresent(index, VaePrefix) ? LdmVaeKeys.Expected(index, VaePrefix) : null);
-        if (openClip)
-            report.Component("text encoder", TextPrefix + "model.", OpenClipTextKeys.Expected(index, TextPrefix + "model."));
-        else if (hasText)
-        {
-            var clip = ClipTextKeys.FindPrefix(index, TextPrefix + "transformer.");
-            report.Component("text encoder", TextPrefix, clip is null ? null : ClipTextKeys.Expected(index, clip));
-        }
+        bool hasVae = index.HasPrefix(family.VaePrefix);
+        bool hasText = index.HasPrefix(family.TextPrefix);
+        if (hasVae)
+            report.Component("vae", family.VaePrefix, LdmVaeKeys.IsPresent(index, family.VaePrefix) ? LdmVaeKeys.Expected(index, family.VaePrefix) : null);
+        if (hasText) AddTextEncoders(report, family);
 
         if (!hasVae && !hasText)
         {
-            if (sd2) report.Unsupported = "SD2.x UNet (linear transformer projections / 1024-wide context)";
-            else if (unet is { InChannels: not (4 or 9) }) report.Unsupported = $"UNet with {unet.InChannels} input channels";
-            return report.Build(CheckpointFamily.UNet, CheckpointFamilies.Describe(CheckpointFamily.UNet));
+            report.Unsupported = family.UnetOnlyUnsupported
+                ?? (unet is { InChannels: not (4 or 9) } ? $"UNet with {unet.InChannels} input channels" : null);
+            return report.Build(CheckpointFamily.UNet, CheckpointFamily.UNet.Description);
         }
 
-        // Every SD1.x/SD2.x checkpoint has all three parts; one missing is a broken or partial file.
-        if (!hasVae) report.Missing.Add(VaePrefix + "* (the whole VAE)");
-        if (!hasText) report.Missing.Add(TextPrefix + "* (the whole text encoder)");
+        // Every checkpoint of these families has all three parts; one missing is a broken or partial file.
+        if (!hasVae) report.Missing.Add(family.VaePrefix + "* (the whole VAE)");
+        if (!hasText) report.Missing.Add(family.TextPrefix + "* (the whole text encoder)");
 
-        if (sd2)
-        {
-            report.Notes.Add(VPredictionNote);
-            report.Unsupported = "SD2.x uses the OpenCLIP ViT-H text encoder";
-            var what = unet?.InChannels == 9 ? "SD2.x inpainting checkpoint" : CheckpointFamilies.Describe(CheckpointFamily.StableDiffusion2);
-            return report.Build(CheckpointFamily.StableDiffusion2, what);
-        }
-        if (unet?.InChannels == 9)
-            return report.Build(CheckpointFamily.StableDiffusion1Inpainting, CheckpointFamilies.Describe(CheckpointFamily.StableDiffusion1Inpainting));
-        if (unet is { InChannels: not 4 })
-            report.Unsupported = unet.InChannels == 8
-                ? "UNet with 8 input channels (instruct-pix2pix)"
-                : $"UNet with {unet.InChannels} input channels";
-        return report.Build(CheckpointFamily.StableDiffusion1, CheckpointFamilies.Describe(CheckpointFamily.StableDiffusion1));
+        report.Notes.AddRange(family.Notes);
+        bool inpainting = unet?.InChannels == 9;
+        if (family.Unsupported is { } why) report.Unsupported = why;
+        else if (!inpainting && unet is { InChannels: not 4 })
+            report.Unsupported = unet.InChannels == 8 ? "UNet with 8 input channels (instruct-pix2pix)" : $"UNet with {unet.InChannels} input channels";
+        return inpainting
+            ? report.Build(family.InpaintingFamily, family.InpaintingDescription)
+            : report.Build(family.Family, family.Family.Description);
+    }
+
+    /// <summary>The family's text encoders, each checked key by key where its tower is found.</summary>
+    private static void AddTextEncoders(Report report, ModelFamily family)
+    {
+        foreach (var text in family.TextEncoders)
+            report.Component(text.Component, text.KeyPrefix, text.FindTower(report.Index) is { } tower ? text.Keys!.Expected(report.Index, tower) : null);
     }
 
     private static CheckpointInfo InspectControlNet(Report report)
@@ -126,7 +122,7 @@ public static class CheckpointInspector
         bool prefixed = index.HasPrefix(ControlPrefix);
         var prefix = prefixed ? ControlPrefix : "";
         var layout = !prefixed ? ControlNetLayout.PrefixLess
-            : index.HasPrefix(UNetPrefix) ? ControlNetLayout.WithStableDiffusionCheckpoint
+            : index.HasPrefix(Sd1.UnetPrefix) ? ControlNetLayout.WithStableDiffusionCheckpoint
             : ControlNetLayout.ControlModelPrefix;
 
         var structure = LdmUNetKeys.Infer(index, prefix, hasOutputBlocks: false);
@@ -152,12 +148,12 @@ public static class CheckpointInspector
         if (layout == ControlNetLayout.WithStableDiffusionCheckpoint)
         {
             // The checkpoint inside is not used for control but still reported, part by part.
-            var unet = LdmUNetKeys.Infer(index, UNetPrefix);
-            report.Component("unet", UNetPrefix, unet is null ? null : LdmUNetKeys.Expected(index, UNetPrefix, unet, controlNet: false));
-            if (index.HasPrefix(VaePrefix))
-                report.Component("vae", VaePrefix, LdmVaeKeys.IsPresent(index, VaePrefix) ? LdmVaeKeys.Expected(index, VaePrefix) : null);
-            if (ClipTextKeys.FindPrefix(index, TextPrefix + "transformer.") is { } clip)
-                report.Component("text encoder", TextPrefix, ClipTextKeys.Expected(index, clip));
+            var unet = LdmUNetKeys.Infer(index, Sd1.UnetPrefix);
+            report.Component("unet", Sd1.UnetPrefix, unet is null ? null : LdmUNetKeys.Expected(index, Sd1.UnetPrefix, unet, controlNet: false));
+            if (index.HasPrefix(Sd1.VaePrefix))
+                report.Component("vae", Sd1.VaePrefix, LdmVaeKeys.IsPresent(index, Sd1.VaePrefix) ? LdmVaeKeys.Expected(index, Sd1.VaePrefix) : null);
+            foreach (var text in Sd1.TextEncoders)
+                if (text.FindTower(index) is { } tower) report.Component(text.Component, text.KeyPrefix, text.Keys!.Expected(index, tower));
         }
         if (report.ContextDim is not null and not 768)
             report.Notes.Add($"context width {report.ContextDim} (SD1.x uses 768)");
@@ -211,13 +207,13 @@ public static class CheckpointInspector
             report.Unsupported = $"LyCORIS module types ({string.Join(", ", lycoris)})";
 
         var family = conv ? CheckpointFamily.LoCon : CheckpointFamily.Lora;
-        return report.Build(family, CheckpointFamilies.Describe(family));
+        return report.Build(family, family.Description);
     }
 
     /// <summary>Collects components and key checks while a family is being examined.</summary>
     private sealed class Report(string source, CheckpointTensorIndex index)
     {
-        private readonly List<(string Name, string Prefix, HashSet<string>? Expected)> _components = [];
+        private readonly List<(string Name, string Prefix, IReadOnlySet<string>? Expected)> _components = [];
 
         public CheckpointTensorIndex Index { get; } = index;
         public List<string> Notes { get; } = [];
@@ -227,7 +223,7 @@ public static class CheckpointInspector
         public int? ContextDim { get; private set; }
 
         /// <summary>Adds a part: keys under <paramref name="prefix"/>, checked against <paramref name="expected"/> when known.</summary>
-        public void Component(string name, string prefix, HashSet<string>? expected) => _components.Add((name, prefix, expected));
+        public void Component(string name, string prefix, IReadOnlySet<string>? expected) => _components.Add((name, prefix, expected));
 
         public void UNet(LdmUNetKeys.Structure? s)
         {
@@ -258,7 +254,7 @@ public static class CheckpointInspector
                 }
                 // The longest matching prefix decides which part a key belongs to.
                 var owner = _components.Where(c => t.Name.StartsWith(c.Prefix, StringComparison.Ordinal))
-                    .OrderByDescending(c => c.Prefix.Length).Select(c => ((string Name, string Prefix, HashSet<string>? Expected)?)c)
+                    .OrderByDescending(c => c.Prefix.Length).Select(c => ((string Name, string Prefix, IReadOnlySet<string>? Expected)?)c)
                     .FirstOrDefault();
                 if (owner is not { } part || family == CheckpointFamily.Unknown)
                 {
@@ -273,7 +269,7 @@ public static class CheckpointInspector
             }
 
             var missing = new List<string>(Missing);
-            foreach (var expected in _components.Select(c => c.Expected).OfType<HashSet<string>>().Distinct())
+            foreach (var expected in _components.Select(c => c.Expected).OfType<IReadOnlySet<string>>().Distinct())
                 missing.AddRange(expected.Where(k => !Index.Has(k)));
 
             var components = _components.GroupBy(c => c.Name)

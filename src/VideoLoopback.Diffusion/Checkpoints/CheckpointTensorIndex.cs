@@ -11,6 +11,10 @@ public sealed class CheckpointTensorIndex
         foreach (var t in tensors) _byName[t.Name] = t;
     }
 
+    /// <summary>An index of names and shapes alone (a key manifest, a file's shape map); dtypes read as F32.</summary>
+    public static CheckpointTensorIndex FromShapes(IReadOnlyDictionary<string, long[]> shapes) =>
+        new(shapes.Select(kv => new TensorDescriptor(kv.Key, kv.Value, Safetensors.SafetensorsDType.F32)));
+
     public IEnumerable<TensorDescriptor> All => _byName.Values;
 
     public IEnumerable<string> Names => _byName.Keys;

@@ -6,24 +6,21 @@ using VideoLoopback.Diffusion.Vae;
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>
-/// Builds the UNet and the VAE of an SD1.x LDM single-file checkpoint (keys <c>model.diffusion_model.*</c> and
-/// <c>first_stage_model.*</c>), or a VAE from a standalone file (keys <c>encoder.*</c>, <c>decoder.*</c>, ... without prefix).
-/// Architectures are detected from the key names and shapes; weights are converted from their stored dtype
-/// (F32/F16/BF16) to the compute dtype while loading.
+/// Builds the UNet and the VAE of a checkpoint of a supported <see cref="ModelFamily"/> (SD1.x: keys <c>model.diffusion_model.*</c>
+/// and <c>first_stage_model.*</c>), or a VAE from a standalone file (keys <c>encoder.*</c>, <c>decoder.*</c>, ... without prefix),
+/// then binds their weights by name. Architectures are detected from the key names and shapes; weights are converted from
+/// their stored dtype (F32/F16/BF16) to the compute dtype while loading.
 /// </summary>
 public static class StableDiffusionWeights
 {
-    public const string UnetPrefix = "model.diffusion_model.";
-    public const string VaePrefix = "first_stage_model.";
+    public static readonly string UnetPrefix = CheckpointFamilies.StableDiffusion1.UnetPrefix;
+    public static readonly string VaePrefix = CheckpointFamilies.StableDiffusion1.VaePrefix;
 
-    /// <summary>Keys that mark an SD2.x checkpoint (OpenCLIP text tower).</summary>
-    private const string OpenClipPrefix = "cond_stage_model.model.";
-
-    /// <summary>Detects the UNet of a key list (name -> shape, full checkpoint names); refuses SD2.x and other families.</summary>
+    /// <summary>Detects the UNet of a key list (name -> shape, full checkpoint names); refuses families not supported yet.</summary>
     public static UnetConfig DetectUnet(IReadOnlyDictionary<string, long[]> shapes, string source, int numHeads = UnetConfig.Sd1NumHeads)
     {
-        RefuseUnsupported(shapes, source);
-        var config = UnetConfigDetector.Detect(Strip(shapes, UnetPrefix), source, numHeads);
+        var family = SupportedFamily(shapes, source);
+        var config = UnetConfigDetector.Detect(Strip(shapes, family.UnetPrefix), source, numHeads);
         if (config.UseLinearProjection)
             throw new NotSupportedException($"{source}: the UNet uses linear proj_in/proj_out (an SD2.x UNet); SD2.x is not supported yet");
         return config;
@@ -39,18 +36,10 @@ public static class StableDiffusionWeights
     /// </summary>
     public static UnetModel LoadUnet(SafetensorsFile file, ModuleDevice on, int numHeads = UnetConfig.Sd1NumHeads)
     {
-        var config = DetectUnet(StateDictBinding.Shapes(file), file.FilePath, numHeads);
-        var unet = new UnetModel(config, on);
-        try
-        {
-            StateDictBinding.Load(unet, file, UnetPrefix, "UNet");
-        }
-        catch
-        {
-            unet.Dispose();
-            throw;
-        }
-        return unet;
+        var shapes = StateDictBinding.Shapes(file);
+        var config = DetectUnet(shapes, file.FilePath, numHeads);
+        var prefix = SupportedFamily(shapes, file.FilePath).UnetPrefix;
+        return StateDictBinding.Bound(new UnetModel(config, on), unet => StateDictBinding.Load(unet, file, prefix, "UNet"));
     }
 
     /// <summary>Loads the VAE of a checkpoint, or a standalone VAE file, onto <paramref name="on"/>.</summary>
@@ -59,38 +48,33 @@ public static class StableDiffusionWeights
         var shapes = StateDictBinding.Shapes(file);
         var prefix = VaePrefixOf(shapes, file.FilePath);
         var config = VaeConfigDetector.Detect(Strip(shapes, prefix), file.FilePath);
-        var vae = new AutoencoderKL(config, on);
-        try
-        {
-            StateDictBinding.Load(vae, file, prefix, "VAE");
-        }
-        catch
-        {
-            vae.Dispose();
-            throw;
-        }
-        return vae;
+        return StateDictBinding.Bound(new AutoencoderKL(config, on), vae => StateDictBinding.Load(vae, file, prefix, "VAE"));
     }
 
     /// <summary>The network's parameters must equal exactly the keys under <paramref name="prefix"/> (names and shapes).</summary>
     public static IReadOnlyList<string> Differences(TorchSharp.torch.nn.Module network, IReadOnlyDictionary<string, long[]> shapes, string prefix) =>
         StateDictBinding.Differences(network, shapes, prefix);
 
-    /// <summary><c>first_stage_model.</c> in a checkpoint, empty in a standalone VAE file.</summary>
+    /// <summary>The VAE prefix of a supported family in a checkpoint (<c>first_stage_model.</c>), empty in a standalone VAE file.</summary>
     public static string VaePrefixOf(IReadOnlyDictionary<string, long[]> shapes, string source)
     {
-        if (shapes.ContainsKey(VaePrefix + "encoder.conv_in.weight")) return VaePrefix;
+        foreach (var family in CheckpointFamilies.Supported)
+            if (shapes.ContainsKey(family.VaePrefix + "encoder.conv_in.weight")) return family.VaePrefix;
         if (shapes.ContainsKey("encoder.conv_in.weight")) return "";
-        throw new InvalidDataException($"{source}: no VAE found (expected 'first_stage_model.encoder.conv_in.weight' or, in a standalone VAE, 'encoder.conv_in.weight')");
+        throw new InvalidDataException(
+            $"{source}: no VAE found (expected '{VaePrefix}encoder.conv_in.weight' or, in a standalone VAE, 'encoder.conv_in.weight')");
     }
 
-    private static void RefuseUnsupported(IReadOnlyDictionary<string, long[]> shapes, string source)
+    /// <summary>The family of a key list, which must have a UNet and be supported.</summary>
+    private static ModelFamily SupportedFamily(IReadOnlyDictionary<string, long[]> shapes, string source)
     {
-        bool openClip = shapes.Keys.Any(k => k.StartsWith(OpenClipPrefix, StringComparison.Ordinal));
-        if (openClip)
-            throw new NotSupportedException($"{source}: this is an SD2.x checkpoint (OpenCLIP text encoder under '{OpenClipPrefix}'); SD2.x is not supported yet");
-        if (!shapes.ContainsKey(UnetPrefix + "input_blocks.0.0.weight"))
-            throw new InvalidDataException($"{source}: no SD UNet found (expected '{UnetPrefix}input_blocks.0.0.weight')");
+        var family = CheckpointFamilies.Recognise(CheckpointTensorIndex.FromShapes(shapes));
+        if (family is { Unsupported: { } why })
+            throw new NotSupportedException($"{source}: this is an {family.Family.Description} ({why}); it is not supported yet");
+        family ??= CheckpointFamilies.StableDiffusion1;
+        if (!shapes.ContainsKey(family.UnetPrefix + "input_blocks.0.0.weight"))
+            throw new InvalidDataException($"{source}: no SD UNet found (expected '{family.UnetPrefix}input_blocks.0.0.weight')");
+        return family;
     }
 
     private static Dictionary<string, long[]> Strip(IReadOnlyDictionary<string, long[]> shapes, string prefix) =>

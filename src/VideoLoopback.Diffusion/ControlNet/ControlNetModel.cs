@@ -20,7 +20,7 @@ public sealed class ControlNetModel : nn.Module
 
     public const string ReleasePrefix = "control_model.";
 
-    private readonly Linear _timeIn, _timeOut;
+    private readonly TimeEmbed _timeEmbed;
     private readonly Conv2d[] _hint;
     private readonly UnetBlock[] _input;
     private readonly Conv2d[] _zeroConvs;
@@ -31,9 +31,7 @@ public sealed class ControlNetModel : nn.Module
     {
         Config = config;
         On = on;
-        long mc = config.ModelChannels, embDim = config.TimeEmbedDim;
-        _timeIn = Layers.Linear(config.TimeEmbedInput, embDim, on);
-        _timeOut = Layers.Linear(embDim, embDim, on);
+        _timeEmbed = new TimeEmbed(config, on);
 
         var hint = new List<Conv2d>();
         long hintChannels = 3;
@@ -42,39 +40,17 @@ public sealed class ControlNetModel : nn.Module
             hint.Add(Layers.Conv(hintChannels, width, 3, on, stride: stride, padding: 1));
             hintChannels = width;
         }
-        hint.Add(Layers.Conv(hintChannels, mc, 3, on, padding: 1));
+        hint.Add(Layers.Conv(hintChannels, config.ModelChannels, 3, on, padding: 1));
         _hint = hint.ToArray();
 
-        SpatialTransformer Transformer(long width) => new(width, config.HeadsFor(width), config.TransformerDepth,
-            config.ContextDim, config.UseLinearProjection, on);
-        var input = new List<UnetBlock> { new(Layers.Conv(config.InChannels, mc, 3, on, padding: 1)) };
-        var zero = new List<Conv2d> { Layers.Conv(mc, mc, 1, on) };
-        long ch = mc;
-        int levels = config.ChannelMult.Count;
-        for (int level = 0; level < levels; level++)
-        {
-            long width = mc * config.ChannelMult[level];
-            for (int i = 0; i < config.NumResBlocks; i++)
-            {
-                var res = new ResBlock(ch, width, embDim, on);
-                ch = width;
-                input.Add(config.AttentionLevels[level] ? new UnetBlock(res, Transformer(ch)) : new UnetBlock(res));
-                zero.Add(Layers.Conv(ch, ch, 1, on));
-            }
-            if (level != levels - 1)
-            {
-                input.Add(new UnetBlock(new Downsample(ch, on)));
-                zero.Add(Layers.Conv(ch, ch, 1, on));
-            }
-        }
-        _input = input.ToArray();
-        _zeroConvs = zero.ToArray();
-        _middle = config.MiddleAttention
-            ? new UnetBlock(new ResBlock(ch, ch, embDim, on), Transformer(ch), new ResBlock(ch, ch, embDim, on))
-            : new UnetBlock(new ResBlock(ch, ch, embDim, on), new ResBlock(ch, ch, embDim, on));
-        _middleOut = Layers.Conv(ch, ch, 1, on);
+        // The UNet's own encoder; a 1x1 zero conv reads each input block's output, another the middle block's.
+        var encoder = UnetEncoder.Build(config, on);
+        _input = encoder.InputBlocks;
+        _middle = encoder.Middle;
+        _zeroConvs = encoder.InputWidths.Select(width => Layers.Conv(width, width, 1, on)).ToArray();
+        _middleOut = Layers.Conv(encoder.Width, encoder.Width, 1, on);
 
-        register_module("time_embed", new Slots(("0", _timeIn), ("2", _timeOut)));
+        register_module("time_embed", _timeEmbed);
         register_module("input_hint_block", new Slots(_hint.Select((c, i) => ((2 * i).ToString(), (nn.Module)c)).ToArray()));
         register_module("input_blocks", new Slots(_input.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
         register_module("zero_convs", new Slots(_zeroConvs.Select((c, i) => (i.ToString(), (nn.Module)new Slots(("0", c)))).ToArray()));
@@ -99,11 +75,8 @@ public sealed class ControlNetModel : nn.Module
             throw new ArgumentException($"control image must be [B,3,{x.shape[2] * 8},{x.shape[3] * 8}] for a latent of [{string.Join(",", x.shape)}], got [{string.Join(",", hint.shape)}]", nameof(hint));
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var dtype = On.DType;
-        var device = On.Device;
-        var t = TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).to(device), Config.TimeEmbedInput).to(dtype);
-        var emb = _timeOut.call(nn.functional.silu(_timeIn.call(t)));
-        var ctx = context.to(dtype, device);
+        var (dtype, device) = (On.DType, On.Device);
+        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context);
 
         var guided = hint.to(dtype, device);
         for (int i = 0; i < _hint.Length; i++)
@@ -131,53 +104,24 @@ public sealed class ControlNetModel : nn.Module
     /// checkpoint) or the prefix-less layout. A file of another family, a diffusers-layout ControlNet, or one whose block
     /// structure differs from <paramref name="unet"/> (another model family or size) is refused naming the file.
     /// </summary>
-    public static ControlNetModel Load(SafetensorsFile file, UnetConfig unet, ModuleDevice on) =>
-        Load(file.FilePath, file.Entries.Select(TensorDescriptor.From), unet, on,
-            (model, prefix) => StateDictBinding.Load(model, file, prefix, "ControlNet"));
+    public static ControlNetModel Load(StateDictFile file, UnetConfig unet, ModuleDevice on)
+    {
+        var info = CheckpointInspector.Inspect(file.Path, file.Tensors);
+        if (info.Family != CheckpointFamily.ControlNet)
+            throw new InvalidDataException($"{file.Path}: not a ControlNet (detected: {info.Description})");
+        info.EnsureSupported();
+        string prefix = info.ControlNetLayout == ControlNetLayout.PrefixLess ? "" : ReleasePrefix;
+        var shapes = file.Tensors.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Name[prefix.Length..], e => e.Shape.ToArray());
+        var config = DetectConfig(shapes, file.Path, unet);
+        return StateDictBinding.Bound(new ControlNetModel(config, on), model => file.Bind(model, prefix, "ControlNet"));
+    }
 
     /// <summary>A ControlNet from a <c>.safetensors</c> file, or from a PyTorch pickle (<c>.pth</c>, read without running its code).</summary>
     public static ControlNetModel Load(string path, UnetConfig unet, ModuleDevice on)
     {
-        if (!PickledStateDict.IsPickle(path))
-        {
-            using var file = SafetensorsFile.Open(path);
-            return Load(file, unet, on);
-        }
-        var tensors = PickledStateDict.Read(path);
-        try
-        {
-            var descriptors = tensors.Select(t => TensorDescriptor.From(t.Key, t.Value));
-            return Load(path, descriptors, unet, on, (model, prefix) => StateDictBinding.Load(model, tensors, path, prefix, "ControlNet"));
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
-    }
-
-    private static ControlNetModel Load(string source, IEnumerable<TensorDescriptor> tensors, UnetConfig unet, ModuleDevice on,
-        Action<ControlNetModel, string> bind)
-    {
-        var entries = tensors.ToList();
-        var info = CheckpointInspector.Inspect(source, entries);
-        if (info.Family != CheckpointFamily.ControlNet)
-            throw new InvalidDataException($"{source}: not a ControlNet (detected: {info.Description})");
-        info.EnsureSupported();
-        string prefix = info.ControlNetLayout == ControlNetLayout.PrefixLess ? "" : ReleasePrefix;
-        var shapes = entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
-            .ToDictionary(e => e.Name[prefix.Length..], e => e.Shape.ToArray());
-        var config = DetectConfig(shapes, source, unet);
-        var model = new ControlNetModel(config, on);
-        try
-        {
-            bind(model, prefix);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        return model;
+        using var file = StateDictFile.Open(path);
+        return Load(file, unet, on);
     }
 
     /// <summary>The encoder structure of the ControlNet's keys, which must equal the UNet's encoder it is meant for.</summary>

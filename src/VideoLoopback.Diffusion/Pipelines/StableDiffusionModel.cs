@@ -62,21 +62,14 @@ public sealed record StableDiffusionLoadOptions
 public sealed class StableDiffusionModel : IDisposable
 {
     /// <summary>SD1.x latent scale factor (LDM scale_factor).</summary>
-    public const double LatentScale = 0.18215;
+    public const double LatentScale = CheckpointFamilies.Sd1LatentScale;
 
     private readonly Dictionary<int, PromptConditioner> _conditioners = new();
     private readonly Stopwatch _forward = new();
     private LoraMerger? _loras;
 
-    private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute)
-    {
-        CheckpointPath = checkpointPath;
-        Info = info;
-        Unet = unet;
-        Vae = vae;
-        TextModel = text;
-        Compute = compute;
-    }
+    private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute) =>
+        (CheckpointPath, Info, Unet, Vae, TextModel, Compute) = (checkpointPath, info, unet, vae, text, compute);
 
     public string CheckpointPath { get; }
     /// <summary>What the checkpoint inspection found; null for a model built from networks.</summary>
@@ -93,14 +86,14 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>Wall time spent inside UNet, VAE and CLIP forwards since load.</summary>
     public TimeSpan ForwardTime => _forward.Elapsed;
 
-    /// <summary>Checks the file is a supported SD1.x checkpoint, then loads its networks onto the compute device.</summary>
+    /// <summary>Checks the file is a checkpoint of a supported family (SD1.x), then loads its networks onto the compute device.</summary>
     public static StableDiffusionModel Load(string checkpointPath, StableDiffusionLoadOptions? options = null)
     {
         options ??= new StableDiffusionLoadOptions();
         if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"{checkpointPath}: checkpoint not found", checkpointPath);
         using var file = SafetensorsFile.Open(checkpointPath);
         var info = CheckpointInspector.Inspect(file);
-        info.EnsureFamily(CheckpointFamily.StableDiffusion1, CheckpointFamily.StableDiffusion1Inpainting);
+        info.EnsureFamily(CheckpointFamilies.Supported.SelectMany(f => f.CheckpointFamilies).ToArray());
         if (options.VaePath is { } vaePath)
         {
             using var vaeFile = SafetensorsFile.Open(vaePath);

@@ -1,4 +1,6 @@
 using TorchSharp;
+using TorchSharp.Modules;
+using VideoLoopback.Diffusion.Nn;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Text;
@@ -9,16 +11,16 @@ namespace VideoLoopback.Diffusion.Text;
 /// </summary>
 internal sealed class ClipAttention : nn.Module<Tensor, Tensor>
 {
-    private readonly ClipLinear _query, _key, _value, _output;
+    private readonly Linear _query, _key, _value, _output;
     private readonly int _heads;
 
-    public ClipAttention(string name, ClipWeights weights, string key, ClipTextConfig config) : base(name)
+    public ClipAttention(ClipTextConfig config, ModuleDevice on) : base(nameof(ClipAttention))
     {
         long c = config.HiddenSize;
-        _query = new ClipLinear("q_proj", weights, key + ".q_proj", c, c);
-        _key = new ClipLinear("k_proj", weights, key + ".k_proj", c, c);
-        _value = new ClipLinear("v_proj", weights, key + ".v_proj", c, c);
-        _output = new ClipLinear("out_proj", weights, key + ".out_proj", c, c);
+        _query = Layers.Linear(c, c, on);
+        _key = Layers.Linear(c, c, on);
+        _value = Layers.Linear(c, c, on);
+        _output = Layers.Linear(c, c, on);
         register_module("q_proj", _query);
         register_module("k_proj", _key);
         register_module("v_proj", _value);

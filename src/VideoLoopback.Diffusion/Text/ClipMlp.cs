@@ -1,4 +1,6 @@
 using TorchSharp;
+using TorchSharp.Modules;
+using VideoLoopback.Diffusion.Nn;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Text;
@@ -6,12 +8,12 @@ namespace VideoLoopback.Diffusion.Text;
 /// <summary>CLIP's feed-forward block: fc1, quick_gelu (x·sigmoid(1.702x)), fc2.</summary>
 internal sealed class ClipMlp : nn.Module<Tensor, Tensor>
 {
-    private readonly ClipLinear _fc1, _fc2;
+    private readonly Linear _fc1, _fc2;
 
-    public ClipMlp(string name, ClipWeights weights, string key, ClipTextConfig config) : base(name)
+    public ClipMlp(ClipTextConfig config, ModuleDevice on) : base(nameof(ClipMlp))
     {
-        _fc1 = new ClipLinear("fc1", weights, key + ".fc1", config.HiddenSize, config.IntermediateSize);
-        _fc2 = new ClipLinear("fc2", weights, key + ".fc2", config.IntermediateSize, config.HiddenSize);
+        _fc1 = Layers.Linear(config.HiddenSize, config.IntermediateSize, on);
+        _fc2 = Layers.Linear(config.IntermediateSize, config.HiddenSize, on);
         register_module("fc1", _fc1);
         register_module("fc2", _fc2);
     }

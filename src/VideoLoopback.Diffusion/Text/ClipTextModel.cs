@@ -1,4 +1,6 @@
 using TorchSharp;
+using TorchSharp.Modules;
+using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Safetensors;
 using static TorchSharp.torch;
 
@@ -20,21 +22,21 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
 
     private readonly ClipTextEmbeddings _embeddings;
     private readonly ClipEncoderLayer[] _layers;
-    private readonly ClipLayerNorm _finalNorm;
+    private readonly LayerNorm _finalNorm;
 
-    private ClipTextModel(ClipWeights weights, ClipTextConfig config) : base("ClipTextModel")
+    /// <summary>A model of <paramref name="config"/>'s size on <paramref name="on"/>, its weights still to be bound.</summary>
+    public ClipTextModel(ClipTextConfig config, ModuleDevice on) : base(nameof(ClipTextModel))
     {
         Config = config;
-        DType = weights.DType;
-        Device = weights.Device;
-        _embeddings = new ClipTextEmbeddings("embeddings", weights, "embeddings", config);
-        _layers = Enumerable.Range(0, config.LayerCount)
-            .Select(i => new ClipEncoderLayer(i.ToString(), weights, $"encoder.layers.{i}", config)).ToArray();
-        _finalNorm = new ClipLayerNorm("final_layer_norm", weights, "final_layer_norm", config.HiddenSize, config.LayerNormEpsilon);
+        DType = on.DType;
+        Device = on.Device;
+        _embeddings = new ClipTextEmbeddings(config, on);
+        _layers = Enumerable.Range(0, config.LayerCount).Select(_ => new ClipEncoderLayer(config, on)).ToArray();
+        _finalNorm = Layers.LayerNorm(config.HiddenSize, on, config.LayerNormEpsilon);
         register_module("embeddings", _embeddings);
-        var encoder = new LayerList(_layers);
-        register_module("encoder", encoder);
+        register_module("encoder", new Slots(("layers", new TorchSharp.Modules.ModuleList<ClipEncoderLayer>(_layers))));
         register_module("final_layer_norm", _finalNorm);
+        eval();
     }
 
     public ClipTextConfig Config { get; }
@@ -56,7 +58,8 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     {
         string prefix = FindPrefix(file);
         var config = ClipTextConfig.Detect(file, prefix, headCount);
-        return new ClipTextModel(ClipWeights.FromFile(file, prefix, dtype, device ?? CPU), config);
+        return StateDictBinding.Bound(new ClipTextModel(config, new ModuleDevice(device ?? CPU, dtype)),
+            model => StateDictBinding.Load(model, file, prefix, "CLIP text"));
     }
 
     /// <summary>
@@ -65,7 +68,8 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     /// The tensors are copied to <paramref name="dtype"/> on <paramref name="device"/>.
     /// </summary>
     public static ClipTextModel FromTensors(IReadOnlyDictionary<string, Tensor> weights, ClipTextConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
-        new(ClipWeights.FromTensors(weights, "", dtype, device ?? CPU), config);
+        StateDictBinding.Bound(new ClipTextModel(config, new ModuleDevice(device ?? CPU, dtype)),
+            model => StateDictBinding.Load(model, weights, "the given weights", "", "CLIP text"));
 
     /// <summary>The key prefix of the CLIP text weights in <paramref name="file"/>.</summary>
     public static string FindPrefix(SafetensorsFile file)
@@ -125,15 +129,5 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
         if (ids.numel() > 0 && (ids.min().item<long>() < 0 || ids.max().item<long>() >= Config.VocabularySize))
             throw new ArgumentException($"token ids must lie in 0..{Config.VocabularySize - 1}", nameof(inputIds));
         return ids;
-    }
-
-    /// <summary>Holds the layers under "encoder.layers.N" like the checkpoint.</summary>
-    private sealed class LayerList : nn.Module
-    {
-        public LayerList(IEnumerable<ClipEncoderLayer> layers) : base("encoder")
-        {
-            var list = new TorchSharp.Modules.ModuleList<ClipEncoderLayer>(layers.ToArray());
-            register_module("layers", list);
-        }
     }
 }

@@ -11,7 +11,7 @@ namespace VideoLoopback.Diffusion.Unet;
 /// </summary>
 public sealed class UnetModel : nn.Module
 {
-    private readonly Linear _timeIn, _timeOut;
+    private readonly TimeEmbed _timeEmbed;
     private readonly UnetBlock[] _input, _output;
     private readonly UnetBlock _middle;
     private readonly GroupNorm32 _outNorm;
@@ -22,57 +22,31 @@ public sealed class UnetModel : nn.Module
         Config = config;
         On = on;
         long mc = config.ModelChannels, embDim = config.TimeEmbedDim;
-        _timeIn = Layers.Linear(config.TimeEmbedInput, embDim, on);
-        _timeOut = Layers.Linear(embDim, embDim, on);
+        _timeEmbed = new TimeEmbed(config, on);
+        var encoder = UnetEncoder.Build(config, on);
+        _input = encoder.InputBlocks;
+        _middle = encoder.Middle;
 
-        SpatialTransformer Transformer(long width) => new(width, config.HeadsFor(width), config.TransformerDepth,
-            config.ContextDim, config.UseLinearProjection, on);
-
-        var input = new List<UnetBlock> { new(Layers.Conv(config.InChannels, mc, 3, on, padding: 1)) };
-        var skipWidths = new Stack<long>();
-        skipWidths.Push(mc);
-        long ch = mc;
-        int levels = config.ChannelMult.Count;
-        for (int level = 0; level < levels; level++)
-        {
-            long width = mc * config.ChannelMult[level];
-            for (int i = 0; i < config.NumResBlocks; i++)
-            {
-                var res = new ResBlock(ch, width, embDim, on);
-                ch = width;
-                input.Add(config.AttentionLevels[level] ? new UnetBlock(res, Transformer(ch)) : new UnetBlock(res));
-                skipWidths.Push(ch);
-            }
-            if (level != levels - 1)
-            {
-                input.Add(new UnetBlock(new Downsample(ch, on)));
-                skipWidths.Push(ch);
-            }
-        }
-
-        _middle = config.MiddleAttention
-            ? new UnetBlock(new ResBlock(ch, ch, embDim, on), Transformer(ch), new ResBlock(ch, ch, embDim, on))
-            : new UnetBlock(new ResBlock(ch, ch, embDim, on), new ResBlock(ch, ch, embDim, on));
-
+        var skipWidths = new Stack<long>(encoder.InputWidths);
+        long ch = encoder.Width;
         var output = new List<UnetBlock>();
-        for (int level = levels - 1; level >= 0; level--)
+        for (int level = config.ChannelMult.Count - 1; level >= 0; level--)
         {
             long width = mc * config.ChannelMult[level];
             for (int i = 0; i <= config.NumResBlocks; i++)
             {
                 var layers = new List<nn.Module> { new ResBlock(ch + skipWidths.Pop(), width, embDim, on) };
                 ch = width;
-                if (config.AttentionLevels[level]) layers.Add(Transformer(ch));
+                if (config.AttentionLevels[level]) layers.Add(UnetEncoder.Transformer(config, ch, on));
                 if (level != 0 && i == config.NumResBlocks) layers.Add(new Upsample(ch, on));
                 output.Add(new UnetBlock(layers.ToArray()));
             }
         }
-        _input = input.ToArray();
         _output = output.ToArray();
         _outNorm = new GroupNorm32(ch, on, fusedSilu: true);
         _outConv = Layers.Conv(ch, config.OutChannels, 3, on, padding: 1);
 
-        register_module("time_embed", new Slots(("0", _timeIn), ("2", _timeOut)));
+        register_module("time_embed", _timeEmbed);
         register_module("input_blocks", new Slots(_input.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
         register_module("middle_block", _middle);
         register_module("output_blocks", new Slots(_output.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
@@ -102,11 +76,8 @@ public sealed class UnetModel : nn.Module
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var dtype = On.DType;
-        var device = On.Device;
-        var t = TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).to(device), Config.TimeEmbedInput).to(dtype);
-        var emb = _timeOut.call(nn.functional.silu(_timeIn.call(t)));
-        var ctx = context.to(dtype, device);
+        var (dtype, device) = (On.DType, On.Device);
+        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context);
 
         var h = x.to(dtype, device);
         var skips = new Stack<Tensor>();

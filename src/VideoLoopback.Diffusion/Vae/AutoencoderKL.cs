@@ -40,13 +40,7 @@ public sealed class AutoencoderKL : nn.Module
         int f = Config.DownscaleFactor;
         if (image.ndim != 4 || image.shape[1] != Config.ImageChannels || image.shape[2] % f != 0 || image.shape[3] % f != 0)
             throw new ArgumentException($"VAE encode needs [B,{Config.ImageChannels},H,W] with H and W multiples of {f}, got [{string.Join(",", image.shape)}]", nameof(image));
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var x = image.to(On.DType, On.Device);
-        Tensor moments = tiling is null
-            ? EncodeTile(x)
-            : TiledVae.Run(x, tiling, f, scaleOut: 1.0 / f, 2 * Config.EmbedDim, EncodeTile);
-        return moments.to(image.dtype).MoveToOuterDisposeScope();
+        return Run(image, tiling, f, scaleOut: 1.0 / f, 2 * Config.EmbedDim, EncodeTile);
     }
 
     /// <summary>image [B,3,H,W] -> the posterior (mean, clamped logvar), each [B,E,H/8,W/8].</summary>
@@ -61,13 +55,20 @@ public sealed class AutoencoderKL : nn.Module
     {
         if (z.ndim != 4 || z.shape[1] != Config.EmbedDim)
             throw new ArgumentException($"VAE decode needs [B,{Config.EmbedDim},h,w], got [{string.Join(",", z.shape)}]", nameof(z));
+        return Run(z, tiling, 1, scaleOut: Config.DownscaleFactor, Config.OutChannels, DecodeTile);
+    }
+
+    /// <summary>
+    /// <paramref name="tile"/> on <paramref name="input"/> in the network's dtype on its device, whole or tile by tile (see
+    /// <see cref="TiledVae.Run"/>), returned in the input's dtype.
+    /// </summary>
+    private Tensor Run(Tensor input, VaeTiling? tiling, int inputScale, double scaleOut, long outChannels, Func<Tensor, Tensor> tile)
+    {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var x = z.to(On.DType, On.Device);
-        Tensor image = tiling is null
-            ? DecodeTile(x)
-            : TiledVae.Run(x, tiling, 1, scaleOut: Config.DownscaleFactor, Config.OutChannels, DecodeTile);
-        return image.to(z.dtype).MoveToOuterDisposeScope();
+        var x = input.to(On.DType, On.Device);
+        var result = tiling is null ? tile(x) : TiledVae.Run(x, tiling, inputScale, scaleOut, outChannels, tile);
+        return result.to(input.dtype).MoveToOuterDisposeScope();
     }
 
     private Tensor EncodeTile(Tensor image)

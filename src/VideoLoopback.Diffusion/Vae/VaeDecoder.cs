@@ -50,7 +50,7 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
             parts.Add(("attn", new Slots(attns.ToArray())));
             if (i != 0)
             {
-                var up = new VaeUpsample(blockIn, on);
+                var up = VaeResample.Up(blockIn, on);
                 parts.Add(("upsample", up));
                 _up.Add(up);
             }

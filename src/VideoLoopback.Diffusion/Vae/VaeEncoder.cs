@@ -46,7 +46,7 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
             parts.Add(("attn", new Slots(attns.ToArray())));
             if (i != config.ChannelMult.Count - 1)
             {
-                var down = new VaeDownsample(blockIn, on);
+                var down = VaeResample.Down(blockIn, on);
                 parts.Add(("downsample", down));
                 _down.Add(down);
             }

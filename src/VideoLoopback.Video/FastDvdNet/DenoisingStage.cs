@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoLoopback.Diffusion.Nn;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -12,21 +13,21 @@ internal sealed class DenoisingStage : nn.Module
 {
     private const long Channels0 = 32, Channels1 = 64, Channels2 = 128;
 
-    private readonly InputCvBlock inc;
-    private readonly DownBlock downc0;
-    private readonly DownBlock downc1;
-    private readonly UpBlock upc2;
-    private readonly UpBlock upc1;
-    private readonly OutputCvBlock outc;
+    private readonly ConvBlock inc;
+    private readonly ConvBlock downc0;
+    private readonly ConvBlock downc1;
+    private readonly ConvBlock upc2;
+    private readonly ConvBlock upc1;
+    private readonly ConvBlock outc;
 
-    public DenoisingStage() : base(nameof(DenoisingStage))
+    public DenoisingStage(ModuleDevice on) : base(nameof(DenoisingStage))
     {
-        inc = new InputCvBlock(frames: 3, outChannels: Channels0);
-        downc0 = new DownBlock(Channels0, Channels1);
-        downc1 = new DownBlock(Channels1, Channels2);
-        upc2 = new UpBlock(Channels2, Channels1);
-        upc1 = new UpBlock(Channels1, Channels0);
-        outc = new OutputCvBlock(Channels0, 3);
+        inc = ConvBlock.Input(frames: 3, outChannels: Channels0, on);
+        downc0 = ConvBlock.Down(Channels0, Channels1, on);
+        downc1 = ConvBlock.Down(Channels1, Channels2, on);
+        upc2 = ConvBlock.Up(Channels2, Channels1, on);
+        upc1 = ConvBlock.Up(Channels1, Channels0, on);
+        outc = ConvBlock.Output(Channels0, 3, on);
         RegisterComponents();
     }
 

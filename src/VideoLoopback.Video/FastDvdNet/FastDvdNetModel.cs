@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoLoopback.Diffusion.Nn;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.FastDvdNet;
@@ -17,10 +18,11 @@ public sealed class FastDvdNetModel : nn.Module
     private readonly DenoisingStage temp1;
     private readonly DenoisingStage temp2;
 
-    public FastDvdNetModel() : base(nameof(FastDvdNetModel))
+    /// <summary>The network on <paramref name="on"/> (default: float32 on the CPU), its weights still to be bound.</summary>
+    public FastDvdNetModel(ModuleDevice? on = null) : base(nameof(FastDvdNetModel))
     {
-        temp1 = new DenoisingStage();
-        temp2 = new DenoisingStage();
+        temp1 = new DenoisingStage(on ?? ModuleDevice.Cpu);
+        temp2 = new DenoisingStage(on ?? ModuleDevice.Cpu);
         RegisterComponents();
     }
 

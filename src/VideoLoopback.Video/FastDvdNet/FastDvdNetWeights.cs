@@ -1,5 +1,6 @@
 using TorchSharp;
 using VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Safetensors;
 using static TorchSharp.torch;
 
@@ -16,8 +17,6 @@ public static class FastDvdNetWeights
     public static readonly IReadOnlyList<string> DefaultLocations =
         [Path.Combine("weights", "fastdvdnet", "model.pth"), Path.Combine("weights", "fastdvdnet", "model.safetensors")];
 
-    private const string DataParallelPrefix = "module.";
-    private const string BatchCounterSuffix = "num_batches_tracked";
     private const string HowToGetThem =
         "download the released model.pth with scripts/fetch-fastdvdnet.sh or put it at weights/fastdvdnet/model.pth (see weights/README.md, FastDVDNet)";
 
@@ -47,97 +46,70 @@ public static class FastDvdNetWeights
     public static string Validate(string? path = null)
     {
         var located = Locate(path);
-        using var model = new FastDvdNetModel();
-        LoadInto(model, located);
+        using var model = new FastDvdNetModel(ModuleDevice.Meta);
+        using var file = Open(located);
+        CheckKeys(model, file);
         return located;
     }
 
     /// <summary>Builds the network on <paramref name="device"/>, in eval mode, with the weights at <paramref name="path"/>.</summary>
     public static FastDvdNetModel Load(string path, Device device)
     {
-        var model = new FastDvdNetModel();
-        try
-        {
-            LoadInto(model, path);
-            model.to(device);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var model = StateDictBinding.Bound(new FastDvdNetModel(new ModuleDevice(device, ScalarType.Float32)), m => LoadInto(m, path));
+        model.eval();
+        return model;
     }
 
-    /// <summary>Copies the tensors of <paramref name="path"/> into <paramref name="model"/>, checking names and shapes.</summary>
+    /// <summary>
+    /// Binds the tensors of <paramref name="path"/> to <paramref name="model"/> by name through the key map (the <c>module.</c>
+    /// prefix of the released file, or none), checking names and shapes.
+    /// </summary>
     public static void LoadInto(FastDvdNetModel model, string path)
     {
+        using var file = Open(path);
+        file.Bind(model, CheckKeys(model, file), "FastDVDNet");
+    }
+
+    /// <summary>
+    /// The prefix of the file's keys, after checking that they are the network's state dict and nothing else: every tensor
+    /// present with its shape (a missing or misshapen one is named with its key), no others but BatchNorm's batch counters.
+    /// </summary>
+    private static string CheckKeys(FastDvdNetModel model, StateDictFile file)
+    {
+        var index = new CheckpointTensorIndex(file.Tensors);
+        var prefix = FastDvdNetKeys.FindPrefix(index) ?? FastDvdNetKeys.DataParallelPrefix;
+        var problems = StateDictBinding.Differences(model, index.All.ToDictionary(t => t.Name, t => t.Shape), prefix);
+        if (problems.Count > 0)
+            throw new FastDvdNetWeightsException($"{file.Path}: not the FastDVDNet state dict: {string.Join("; ", problems.Take(4))} ({HowToGetThem}).");
+        var bound = StateDictBinding.BoundTensors(model).Select(t => prefix + t.Name).ToHashSet();
+        var extra = index.Names.Where(n => !bound.Contains(n) && !ToleratedKeys.IsTolerated(n)).ToList();
+        if (extra.Count > 0)
+            throw new FastDvdNetWeightsException(
+                $"{file.Path}: {extra.Count} unexpected tensor(s), e.g. '{extra[0]}'; expected the FastDVDNet state dict only.");
+        return prefix;
+    }
+
+    /// <summary>Opens the weights (a .pth/.pt pickle or a .safetensors file); read errors become <see cref="FastDvdNetWeightsException"/>.</summary>
+    private static StateDictFile Open(string path)
+    {
         CheckExtension(path);
-        var tensors = ReadStateDict(path);
         try
         {
-            var byName = new Dictionary<string, Tensor>();
-            foreach (var (key, tensor) in tensors)
-            {
-                var name = key.StartsWith(DataParallelPrefix, StringComparison.Ordinal) ? key[DataParallelPrefix.Length..] : key;
-                if (!name.EndsWith(BatchCounterSuffix, StringComparison.Ordinal)) byName[name] = tensor;
-            }
-
-            using var noGrad = no_grad();
-            var expected = model.state_dict().Where(p => !p.Key.EndsWith(BatchCounterSuffix, StringComparison.Ordinal)).ToList();
-            foreach (var (name, target) in expected)
-            {
-                if (!byName.Remove(name, out var source))
-                    throw new FastDvdNetWeightsException($"{path}: tensor '{DataParallelPrefix}{name}' is missing; expected the FastDVDNet state dict ({HowToGetThem}).");
-                if (!source.shape.SequenceEqual(target.shape))
-                    throw new FastDvdNetWeightsException(
-                        $"{path}: tensor '{DataParallelPrefix}{name}' has shape [{string.Join(",", source.shape)}], expected [{string.Join(",", target.shape)}].");
-                target.copy_(source);
-            }
-            if (byName.Count > 0)
-                throw new FastDvdNetWeightsException(
-                    $"{path}: {byName.Count} unexpected tensor(s), e.g. '{byName.Keys.First()}'; expected the FastDVDNet state dict only.");
+            return StateDictFile.Open(path);
         }
-        finally
+        catch (SafetensorsException e)
         {
-            foreach (var tensor in tensors.Values) tensor.Dispose();
-        }
-    }
-
-    private static void CheckExtension(string path)
-    {
-        var extension = Path.GetExtension(path).ToLowerInvariant();
-        if (extension is not (".pth" or ".pt" or ".safetensors"))
-            throw new FastDvdNetWeightsException($"FastDVDNet weights '{path}': expected a .pth (PyTorch) or .safetensors file.");
-    }
-
-    private static Dictionary<string, Tensor> ReadStateDict(string path)
-    {
-        if (Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase))
-        {
-            try
-            {
-                using var file = SafetensorsFile.Open(path);
-                return file.LoadAll(dtype: null, device: CPU);
-            }
-            catch (SafetensorsException e)
-            {
-                throw new FastDvdNetWeightsException(e.Message, e);
-            }
-        }
-        return ReadPickledStateDict(path);
-    }
-
-    private static Dictionary<string, Tensor> ReadPickledStateDict(string path)
-    {
-        try
-        {
-            return PickledStateDict.Read(path);
+            throw new FastDvdNetWeightsException(e.Message, e);
         }
         catch (InvalidDataException e)
         {
             throw new FastDvdNetWeightsException(e.Message + ".", e);
         }
+    }
+
+    private static void CheckExtension(string path)
+    {
+        if (Path.GetExtension(path).ToLowerInvariant() is not (".pth" or ".pt" or ".safetensors"))
+            throw new FastDvdNetWeightsException($"FastDVDNet weights '{path}': expected a .pth (PyTorch) or .safetensors file.");
     }
 }

@@ -30,14 +30,8 @@ internal sealed class SequenceDenoiser : IDisposable
     public SequenceDenoiser(FastDvdNetModel model, int count, long height, long width, float sigma, Device device,
         Func<int, int, Tensor> noisyFrames, int framesPerDraw, int chunkFrames, ScalarType computeType)
     {
-        _computeType = computeType;
-        _model = model;
-        _device = device;
-        _count = count;
-        _height = height;
-        _width = width;
-        _sigma = sigma;
-        _noisyFrames = noisyFrames;
+        (_model, _noisyFrames, _computeType, _device) = (model, noisyFrames, computeType, device);
+        (_count, _height, _width, _sigma) = (count, height, width, sigma);
         _framesPerDraw = Math.Max(1, framesPerDraw);
         _chunkFrames = Math.Max(1, chunkFrames);
         // The network halves H and W twice, so the reference pads them up to multiples of 4 (reflect, bottom/right).

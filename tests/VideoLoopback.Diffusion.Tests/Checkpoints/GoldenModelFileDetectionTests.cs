@@ -23,8 +23,10 @@ public class GoldenModelFileDetectionTests
         ["adapters/controlnet/tiny_controlnet_B.safetensors"] = CheckpointFamily.ControlNet,
         ["adapters/lora/tiny_lora_r4_a2.safetensors"] = CheckpointFamily.Lora,
         ["adapters/lora/tiny_locon_r4_a2_conv2_a1.safetensors"] = CheckpointFamily.LoCon,
-        ["loopback/fastdvdnet/weights.safetensors"] = CheckpointFamily.FastDvdNet,
     };
+
+    /// <summary>Model files whose layout another assembly teaches the inspector (FastDVDNet: VideoLoopback.Video); tested there.</summary>
+    private static readonly HashSet<string> OtherModelFiles = new(StringComparer.Ordinal) { "loopback/fastdvdnet/weights.safetensors" };
 
     private static TheoryData<string> FilesUnder(string area)
     {
@@ -55,12 +57,13 @@ public class GoldenModelFileDetectionTests
     [Fact]
     public void EveryListedModelFileExists()
     {
-        foreach (var relativePath in ModelFiles.Keys)
+        foreach (var relativePath in ModelFiles.Keys.Concat(OtherModelFiles))
             Assert.True(File.Exists(GoldenData.Path(relativePath)), $"{relativePath} is listed as a model but is not in the golden folder");
     }
 
     private static void CheckVerdict(string relativePath)
     {
+        if (OtherModelFiles.Contains(relativePath)) return;
         using var file = SafetensorsFile.Open(GoldenData.Path(relativePath));
         var info = CheckpointInspector.Inspect(file);
         if (ModelFiles.TryGetValue(relativePath, out var expected))

@@ -57,26 +57,6 @@ public static class KeyManifest
         return result;
     }
 
-    public static List<TensorDescriptor> ReadFastDvdNet(string path)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        return doc.RootElement.GetProperty("keys").EnumerateArray()
-            .Select(k => new TensorDescriptor(k.GetProperty("name").GetString()!, Shape(k.GetProperty("shape")),
-                k.GetProperty("dtype").GetString() switch
-                {
-                    "torch.float32" => SafetensorsDType.F32,
-                    "torch.int64" => SafetensorsDType.I64,
-                    var other => throw new InvalidDataException($"{path}: dtype {other} not expected in the FastDVDNet manifest"),
-                }))
-            .ToList();
-    }
-
-    public static long FastDvdNetParameters(string path)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        return long.Parse(doc.RootElement.GetProperty("n_params").ToString(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     private static long[] Shape(JsonElement e) => e.EnumerateArray().Select(d => d.GetInt64()).ToArray();
 
     private static long[] SymbolicShape(JsonElement e, int rank) =>

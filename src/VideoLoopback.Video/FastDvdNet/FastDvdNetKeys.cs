@@ -1,15 +1,28 @@
-namespace VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.Checkpoints;
+
+namespace VideoLoopback.Video.FastDvdNet;
 
 /// <summary>
-/// The key set of FastDVDNet (two DenBlocks, <c>temp1</c> and <c>temp2</c>, each a small U-Net of conv +
-/// BatchNorm blocks). BatchNorm's <c>num_batches_tracked</c> counters are tolerated, not expected.
+/// FastDVDNet's key map and key set (two DenBlocks, <c>temp1</c> and <c>temp2</c>, each a small U-Net of conv +
+/// BatchNorm blocks), and the <see cref="Detector"/> that teaches the checkpoint inspector the layout.
+/// BatchNorm's <c>num_batches_tracked</c> counters are tolerated, not expected.
 /// </summary>
 public static class FastDvdNetKeys
 {
+    /// <summary>The prefix of the released model.pth, saved from nn.DataParallel.</summary>
+    public const string DataParallelPrefix = "module.";
+
+    /// <summary>FastDVDNet weights as <c>inspect</c> and model detection see them.</summary>
+    public static CheckpointFamily Family { get; } = new("FastDvdNet", "FastDVDNet denoiser");
+
+    /// <summary>Recognises FastDVDNet weights (either prefix) and checks them key by key.</summary>
+    public static CheckpointDetector Detector { get; } = new(Family, "FastDVDNet weights (module.temp1.*, module.temp2.*)",
+        index => FindPrefix(index) is { } prefix ? [new CheckpointPart("fastdvdnet", prefix, Expected(prefix))] : null);
+
     /// <summary>The prefix of the weights: <c>module.</c> when saved from nn.DataParallel (as the released model.pth), else empty.</summary>
     public static string? FindPrefix(CheckpointTensorIndex index)
     {
-        foreach (var prefix in new[] { "module.", "" })
+        foreach (var prefix in new[] { DataParallelPrefix, "" })
             if (index.Has(prefix + "temp1.inc.convblock.0.weight") && index.Has(prefix + "temp2.inc.convblock.0.weight"))
                 return prefix;
         return null;

@@ -1,0 +1,11 @@
+namespace VideoLoopback.Diffusion.Checkpoints;
+
+/// <summary>
+/// A text encoder as a model family stores it: the part name <c>inspect</c> shows, the prefix all its keys share, the
+/// prefixes its tower's own keys may start with (first match wins), and the tower's key set when it is known.
+/// </summary>
+public sealed record TextEncoderLayout(string Component, string KeyPrefix, IReadOnlyList<string> TowerPrefixes, TextTowerKeys? Keys)
+{
+    /// <summary>Where the tower's keys start in the file, or null when none of <see cref="TowerPrefixes"/> holds them.</summary>
+    public string? FindTower(CheckpointTensorIndex index) => Keys?.FindPrefix(index, TowerPrefixes);
+}
