@@ -105,7 +105,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 Prompt = s.Prompt, NegativePrompt = s.Negative, Seed = unchecked((ulong)seed), Subseed = unchecked((ulong)subseed),
                 SubseedStrength = s.SubseedStrength, CfgScale = s.Cfg, Steps = s.Steps, Denoising = s.Denoising, Sampler = s.Sampler,
                 Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
-                Width = width, Height = height, ResizeMode = (Img2ImgResizeMode)s.ResizeMode,
+                Width = width, Height = height, ResizeMode = (WebUiResizeMode)s.ResizeMode,
                 EtaNoiseSeedDelta = s.Ensd, SeedResizeFromWidth = resizeFromWidth, SeedResizeFromHeight = resizeFromHeight,
                 Inpaint = new InpaintSettings
                 {

@@ -18,9 +18,9 @@ public static class PilImg2ImgOperations
     /// <c>images.resize_image</c> on [C,H,W]; a 1-channel mask stays 1 channel (modes 1 and 2 paste it onto an RGB canvas
     /// in WebUI, whose equal channels convert back to 'L' unchanged).
     /// </summary>
-    public static Tensor Resize(Tensor image, Img2ImgResizeMode mode, int width, int height)
+    public static Tensor Resize(Tensor image, WebUiResizeMode mode, int width, int height)
     {
-        var resized = WebUiResize.Resize(image, (WebUiResizeMode)(int)mode, width, height);
+        var resized = WebUiResize.Resize(image, mode, width, height);
         if (image.shape[0] != 1 || resized.shape[0] == 1) return resized;
         using (resized) return resized.narrow(0, 0, 1).contiguous();
     }
