@@ -8,6 +8,7 @@ using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Video.Imaging;
 using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
@@ -252,6 +253,5 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
     }
 
     // Python's str() of a float: 7.0 prints as 7.0, 0.75 as 0.75.
-    private static string Number(double value) =>
-        value == Math.Floor(value) && Math.Abs(value) < 1e16 ? value.ToString("F1", CultureInfo.InvariantCulture) : value.ToString("R", CultureInfo.InvariantCulture);
+    private static string Number(double value) => PythonFloat.Repr(value);
 }

@@ -1,3 +1,5 @@
+using VideoLoopback.Diffusion.Text;
+
 namespace VideoLoopback.Video.Schedules;
 
 /// <summary>One PIL ImageFilter application: the filter's name as PIL spells it (EDGE_ENHANCE, GaussianBlur, ...)
@@ -8,7 +10,7 @@ public sealed record FilterStep(string Name, double[] Args)
 
     public override int GetHashCode() => HashCode.Combine(Name, Args.Length);
 
-    public override string ToString() => Args.Length == 0 ? Name : $"{Name}({string.Join(", ", Args.Select(a => PythonFormat.FloatRepr(a)))})";
+    public override string ToString() => Args.Length == 0 ? Name : $"{Name}({string.Join(", ", Args.Select(a => PythonFloat.Repr(a)))})";
 }
 
 /// <summary>
