@@ -14,7 +14,8 @@ public sealed record FilterStep(string Name, double[] Args)
 }
 
 /// <summary>
-/// What an image_post_processing_schedule does to a frame: the filters applied in order.
+/// What an image_post_processing_schedule does to a frame: the filters applied in order, by name and arguments (the
+/// imaging side builds each with <see cref="Imaging.ImageFilters.Create(string, double[])"/>).
 /// <see cref="Identity"/> (no steps) is the lambda returning its argument unchanged.
 /// </summary>
 public sealed class FilterChain : IEquatable<FilterChain>
