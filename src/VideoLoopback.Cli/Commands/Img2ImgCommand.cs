@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Diffusion.Checkpoints;
@@ -8,7 +7,8 @@ using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
-using VideoLoopback.Diffusion.Text;
+using VideoLoopback.Diffusion.Sampling.Noise;
+using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Imaging;
 using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
@@ -132,30 +132,16 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                     var hint = HintImage.ToControl(ImageFile.Read(controlImages[k]).Image, height, width, unit.Resize(), model.Device);
                     return new ControlNetUnit(network, hint, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode());
                 }).ToList();
-                // WebUI's PIL image operations, bit-exact.
-                var pipeline = new Img2ImgPipeline(model)
-                {
-                    Loras = loras,
-                    MaskResize = PilImg2ImgOperations.MaskResize,
-                    ImageResize = PilImg2ImgOperations.Resize,
-                    MaskedFill = PilImg2ImgOperations.MaskedFill,
-                    Overlay = PilImg2ImgOperations.Overlay,
-                };
-                var images = pipeline.Run([new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls)])[0];
-                // WebUI names the inpaint area in the infotext only when it did crop (a blank mask falls back to img2img).
-                bool onlyMaskedCrop = mask is not null && area == Diffusion.Pipelines.InpaintArea.OnlyMasked && CropRegion.FromMask(
-                    InpaintMasks.Prepare(mask, parameters.Inpaint.MaskMode, s.MaskBlur, s.MaskBlur), 0) is not null;
+                var frame = new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls);
+                var images = WebUiImg2Img.Pipeline(model, loras).Run([frame])[0];
 
                 Directory.CreateDirectory(s.Output);
                 int index = Directory.GetFiles(s.Output, "*.png").Length;
-                var (sampler, scheduler) = parameters.ResolveSampler();
+                var (seeds, _) = BatchSeeds.For(parameters.Seed, parameters.Subseed, parameters.SubseedStrength, parameters.BatchSize);
                 for (int i = 0; i < images.shape[0]; i++)
                 {
-                    ulong imageSeed = parameters.SubseedStrength == 0 ? parameters.Seed + (ulong)i : parameters.Seed;
-                    ulong imageSubseed = parameters.Subseed + (ulong)i;
-                    var text = Infotext(parameters, sampler.Name, scheduler.IsAutomatic ? null : scheduler.Label, imageSeed, imageSubseed,
-                        width, height, model, mask is not null, onlyMaskedCrop);
-                    var path = Path.Combine(s.Output, $"{index + i:D5}-{imageSeed}.png");
+                    var path = Path.Combine(s.Output, $"{index + i:D5}-{seeds[i]}.png");
+                    var text = WebUiImg2Img.Infotext(frame, WebUiImg2Img.ModelName(model), i);
                     ImageFile.Write(path, images[i], text: [new("parameters", text)]);
                     console.WriteLine(path);
                 }
@@ -201,57 +187,15 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
     }
 
     /// <summary>
-    /// WebUI's create_binary_mask: an RGBA mask with transparency uses its alpha thresholded at 128, anything else
-    /// its grey levels (no threshold). A mask of another size than the init image is resized to it; the pipeline blurs
-    /// it and then resizes it with the image, as WebUI.
+    /// WebUI's create_binary_mask of the mask file (<see cref="WebUiImg2Img.BinaryMask"/>). A mask of another size than the
+    /// init image is resized to it; the pipeline blurs it and then resizes it with the image, as WebUI.
     /// </summary>
     private static Tensor ReadMask(string path, int width, int height, WebUiResizeMode mode)
     {
         var (image, imageMode) = ImageFile.Read(path);
-        Tensor mask = imageMode == ImageMode.RGBA && image[3].lt(255).any().item<bool>()
-            ? image[3].gt(128).to(ScalarType.Byte) * 255
-            : ImageConvert.To(image, ImageMode.L)[0];
+        var mask = WebUiImg2Img.BinaryMask(image, imageMode);
         if (mask.shape[0] != height || mask.shape[1] != width)
             mask = WebUiResize.Resize(mask.unsqueeze(0), mode, width, height)[0];
         return mask.contiguous();
     }
-
-    /// <summary>WebUI's "parameters" text (create_infotext): prompt, negative prompt line, then the settings line.</summary>
-    private static string Infotext(Img2ImgParams p, string sampler, string? scheduleType, ulong seed, ulong subseed, int width, int height,
-        StableDiffusionModel model, bool inpaint, bool onlyMaskedCrop)
-    {
-        var fields = new List<(string, string?)>
-        {
-            ("Steps", p.Steps.ToString(CultureInfo.InvariantCulture)),
-            ("Sampler", sampler),
-            ("Schedule type", scheduleType),
-            ("CFG scale", Number(p.CfgScale)),
-            ("Seed", seed.ToString(CultureInfo.InvariantCulture)),
-            ("Size", $"{width}x{height}"),
-            ("Model", Path.GetFileNameWithoutExtension(model.CheckpointPath)),
-            ("Variation seed", p.SubseedStrength == 0 ? null : subseed.ToString(CultureInfo.InvariantCulture)),
-            ("Variation seed strength", p.SubseedStrength == 0 ? null : Number(p.SubseedStrength)),
-            ("Seed resize from", p.SeedResizeFromWidth == 0 ? null : $"{p.SeedResizeFromWidth}x{p.SeedResizeFromHeight}"),
-            ("Denoising strength", Number(p.Denoising)),
-            ("Clip skip", p.ClipSkip <= 1 ? null : p.ClipSkip.ToString(CultureInfo.InvariantCulture)),
-            ("ENSD", p.EtaNoiseSeedDelta == 0 ? null : p.EtaNoiseSeedDelta.ToString(CultureInfo.InvariantCulture)),
-            ("Mask mode", inpaint && p.Inpaint.MaskMode == InpaintMaskMode.InpaintNotMasked ? "Inpaint not masked" : null),
-            ("Mask blur", inpaint ? p.Inpaint.MaskBlurX.ToString(CultureInfo.InvariantCulture) : null),
-            ("Inpaint area", onlyMaskedCrop ? "Only masked" : null),
-            ("Masked area padding", onlyMaskedCrop ? p.Inpaint.OnlyMaskedPadding.ToString(CultureInfo.InvariantCulture) : null),
-            ("Masked content", !inpaint ? null : p.Inpaint.MaskedContent switch
-            {
-                Diffusion.Pipelines.MaskedContent.Fill => "fill",
-                Diffusion.Pipelines.MaskedContent.LatentNoise => "latent noise",
-                Diffusion.Pipelines.MaskedContent.LatentNothing => "latent nothing",
-                _ => null,
-            }),
-        };
-        var line = string.Join(", ", fields.Where(f => f.Item2 is not null).Select(f => $"{f.Item1}: {f.Item2}"));
-        var negative = p.NegativePrompt.Length > 0 ? $"\nNegative prompt: {p.NegativePrompt}" : "";
-        return $"{p.Prompt}{negative}\n{line}";
-    }
-
-    // Python's str() of a float: 7.0 prints as 7.0, 0.75 as 0.75.
-    private static string Number(double value) => PythonFloat.Repr(value);
 }
