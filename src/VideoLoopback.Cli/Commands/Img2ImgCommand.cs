@@ -89,6 +89,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             };
             if (s.InpaintPadding < 0) throw new ArgumentException($"--inpaint-padding {s.InpaintPadding}: expected 0 or more pixels");
             if (s.ResizeMode is < 0 or > 2) throw new ArgumentException($"--resize-mode {s.ResizeMode}: expected 0, 1 or 2");
+            var resizeMode = (WebUiResizeMode)s.ResizeMode;
             if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
             var units = (s.ControlNets ?? []).Select(ControlNetSpec.Parse).ToList();
             foreach (var unit in units) unit.Validate();
@@ -97,7 +98,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 throw new ArgumentException($"{units.Count} --controlnet unit(s) but {controlImages.Length} --control-image file(s): give one image per unit, in order");
             var (resizeFromWidth, resizeFromHeight) = SeedResizeFrom(s.SeedResizeFrom);
             var (init, width, height) = ReadInit(s);
-            var mask = s.Mask is null ? null : ReadMask(s.Mask, (int)init.shape[2], (int)init.shape[1], (WebUiResizeMode)s.ResizeMode);
+            var mask = s.Mask is null ? null : ReadMask(s.Mask, (int)init.shape[2], (int)init.shape[1], resizeMode);
             var random = new Random();
             long seed = s.Seed == -1 ? random.NextInt64(0, 4294967295) : s.Seed;
             long subseed = s.Subseed == -1 ? random.NextInt64(0, 4294967295) : s.Subseed;
@@ -106,7 +107,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 Prompt = s.Prompt, NegativePrompt = s.Negative, Seed = unchecked((ulong)seed), Subseed = unchecked((ulong)subseed),
                 SubseedStrength = s.SubseedStrength, CfgScale = s.Cfg, Steps = s.Steps, Denoising = s.Denoising, Sampler = s.Sampler,
                 Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
-                Width = width, Height = height, ResizeMode = (WebUiResizeMode)s.ResizeMode,
+                Width = width, Height = height, ResizeMode = resizeMode,
                 EtaNoiseSeedDelta = s.Ensd, SeedResizeFromWidth = resizeFromWidth, SeedResizeFromHeight = resizeFromHeight,
                 Inpaint = new InpaintSettings
                 {
