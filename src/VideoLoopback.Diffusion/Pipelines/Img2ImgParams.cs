@@ -58,7 +58,8 @@ public sealed record Img2ImgParams
         if (Width is { } w && (w < 8 || w % 8 != 0)) throw new ArgumentOutOfRangeException(nameof(Width), w, "width must be a positive multiple of 8");
         if (Height is { } h && (h < 8 || h % 8 != 0)) throw new ArgumentOutOfRangeException(nameof(Height), h, "height must be a positive multiple of 8");
         if (ResizeMode is not (WebUiResizeMode.JustResize or WebUiResizeMode.CropAndResize or WebUiResizeMode.ResizeAndFill))
-            throw new ArgumentOutOfRangeException(nameof(ResizeMode), ResizeMode, "resize mode must be 0 (just resize), 1 (crop and resize) or 2 (resize and fill)");
+            throw new ArgumentOutOfRangeException(nameof(ResizeMode), ResizeMode,
+                "resize mode must be 0 (just resize), 1 (crop and resize) or 2 (resize and fill)");
         Inpaint.Validate();
     }
 }

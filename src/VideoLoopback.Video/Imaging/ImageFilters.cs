@@ -81,8 +81,12 @@ public static class ImageFilters
     {
         var (name, parameters) = (signature.Name, signature.Parameters);
         if (positional.Count > parameters.Count)
-            throw new ArgumentException(
-                $"ImageFilter.{name} takes {(parameters.Count == 0 ? "no arguments" : $"at most {parameters.Count} argument(s) ({string.Join(", ", parameters.Select(p => p.Name))})")}, got {positional.Count}");
+        {
+            var allowed = parameters.Count == 0
+                ? "no arguments"
+                : $"at most {parameters.Count} argument(s) ({string.Join(", ", parameters.Select(p => p.Name))})";
+            throw new ArgumentException($"ImageFilter.{name} takes {allowed}, got {positional.Count}");
+        }
         var values = new double?[parameters.Count];
         for (var i = 0; i < positional.Count; i++) values[i] = positional[i];
         foreach (var (key, value) in keywords ?? new Dictionary<string, double>())

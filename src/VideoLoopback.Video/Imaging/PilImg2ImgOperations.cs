@@ -4,9 +4,8 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Video.Imaging;
 
 /// <summary>
-/// The PIL-exact image operations for <see cref="Img2ImgPipeline"/>, so its inpainting pixels equal WebUI's:
-/// <c>new Img2ImgPipeline(model) { MaskResize = PilImg2ImgOperations.MaskResize, ImageResize = PilImg2ImgOperations.Resize,
-/// MaskedFill = PilImg2ImgOperations.MaskedFill, Overlay = PilImg2ImgOperations.Overlay }</c>.
+/// The PIL-exact image operations for <see cref="Img2ImgPipeline"/>, so its inpainting pixels equal WebUI's;
+/// <see cref="Generation.WebUiImg2Img.Pipeline"/> makes a pipeline wired to them.
 /// </summary>
 public static class PilImg2ImgOperations
 {

@@ -90,7 +90,8 @@ public sealed class Img2ImgCommandTests : IDisposable
             Prompt = "a fox", NegativePrompt = "blurry", Seed = 3, Subseed = 5, CfgScale = 6.5, Steps = 2, Denoising = 0.6, Width = 32, Height = 32,
         };
         Assert.Equal(WebUiImg2Img.Infotext(new Img2ImgFrame(init, settings), generator.ModelName, 0), TextChunks(file)["parameters"]);
-        Assert.Equal("a fox\nNegative prompt: blurry\nSteps: 2, Sampler: Euler a, CFG scale: 6.5, Seed: 3, Size: 32x32, Model: tiny-sd15, Denoising strength: 0.6",
+        Assert.Equal("a fox\nNegative prompt: blurry\n"
+            + "Steps: 2, Sampler: Euler a, CFG scale: 6.5, Seed: 3, Size: 32x32, Model: tiny-sd15, Denoising strength: 0.6",
             TextChunks(file)["parameters"]);
     }
 

@@ -154,7 +154,8 @@ public class InpaintAreaAndFillTests
         foreach (MaskedFillOperation fill in new MaskedFillOperation[] { PilImg2ImgOperations.MaskedFill, MaskedFill.Approximate })
         {
             Img2ImgInput Build(MaskedContent content, InpaintArea area) => Img2ImgInput.Build(init, blurred,
-                new InpaintSettings { MaskedContent = content, Area = area, OnlyMaskedPadding = 2 }, Processing, Processing, WebUiResizeMode.JustResize, PilImg2ImgOperations.Resize, fill);
+                new InpaintSettings { MaskedContent = content, Area = area, OnlyMaskedPadding = 2 }, Processing, Processing,
+                WebUiResizeMode.JustResize, PilImg2ImgOperations.Resize, fill);
             foreach (var area in new[] { InpaintArea.WholePicture, InpaintArea.OnlyMasked })
             {
                 using var original = Build(MaskedContent.Original, area);
