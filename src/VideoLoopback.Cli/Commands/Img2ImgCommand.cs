@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Diffusion.Checkpoints;
@@ -8,6 +7,8 @@ using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Diffusion.Sampling.Noise;
+using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Imaging;
 using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
@@ -88,6 +89,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             };
             if (s.InpaintPadding < 0) throw new ArgumentException($"--inpaint-padding {s.InpaintPadding}: expected 0 or more pixels");
             if (s.ResizeMode is < 0 or > 2) throw new ArgumentException($"--resize-mode {s.ResizeMode}: expected 0, 1 or 2");
+            var resizeMode = (WebUiResizeMode)s.ResizeMode;
             if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
             var units = (s.ControlNets ?? []).Select(ControlNetSpec.Parse).ToList();
             foreach (var unit in units) unit.Validate();
@@ -96,7 +98,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 throw new ArgumentException($"{units.Count} --controlnet unit(s) but {controlImages.Length} --control-image file(s): give one image per unit, in order");
             var (resizeFromWidth, resizeFromHeight) = SeedResizeFrom(s.SeedResizeFrom);
             var (init, width, height) = ReadInit(s);
-            var mask = s.Mask is null ? null : ReadMask(s.Mask, (int)init.shape[2], (int)init.shape[1], (WebUiResizeMode)s.ResizeMode);
+            var mask = s.Mask is null ? null : ReadMask(s.Mask, (int)init.shape[2], (int)init.shape[1], resizeMode);
             var random = new Random();
             long seed = s.Seed == -1 ? random.NextInt64(0, 4294967295) : s.Seed;
             long subseed = s.Subseed == -1 ? random.NextInt64(0, 4294967295) : s.Subseed;
@@ -105,7 +107,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 Prompt = s.Prompt, NegativePrompt = s.Negative, Seed = unchecked((ulong)seed), Subseed = unchecked((ulong)subseed),
                 SubseedStrength = s.SubseedStrength, CfgScale = s.Cfg, Steps = s.Steps, Denoising = s.Denoising, Sampler = s.Sampler,
                 Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
-                Width = width, Height = height, ResizeMode = (Img2ImgResizeMode)s.ResizeMode,
+                Width = width, Height = height, ResizeMode = resizeMode,
                 EtaNoiseSeedDelta = s.Ensd, SeedResizeFromWidth = resizeFromWidth, SeedResizeFromHeight = resizeFromHeight,
                 Inpaint = new InpaintSettings
                 {
@@ -131,30 +133,16 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                     var hint = HintImage.ToControl(ImageFile.Read(controlImages[k]).Image, height, width, unit.Resize(), model.Device);
                     return new ControlNetUnit(network, hint, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode());
                 }).ToList();
-                // WebUI's PIL image operations, bit-exact.
-                var pipeline = new Img2ImgPipeline(model)
-                {
-                    Loras = loras,
-                    MaskResize = PilImg2ImgOperations.MaskResize,
-                    ImageResize = PilImg2ImgOperations.Resize,
-                    MaskedFill = PilImg2ImgOperations.MaskedFill,
-                    Overlay = PilImg2ImgOperations.Overlay,
-                };
-                var images = pipeline.Run([new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls)])[0];
-                // WebUI names the inpaint area in the infotext only when it did crop (a blank mask falls back to img2img).
-                bool onlyMaskedCrop = mask is not null && area == Diffusion.Pipelines.InpaintArea.OnlyMasked && CropRegion.FromMask(
-                    InpaintMasks.Prepare(mask, parameters.Inpaint.MaskMode, s.MaskBlur, s.MaskBlur), 0) is not null;
+                var frame = new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls);
+                var images = WebUiImg2Img.Pipeline(model, loras).Run([frame])[0];
 
                 Directory.CreateDirectory(s.Output);
                 int index = Directory.GetFiles(s.Output, "*.png").Length;
-                var (sampler, scheduler) = parameters.ResolveSampler();
+                var (seeds, _) = BatchSeeds.For(parameters.Seed, parameters.Subseed, parameters.SubseedStrength, parameters.BatchSize);
                 for (int i = 0; i < images.shape[0]; i++)
                 {
-                    ulong imageSeed = parameters.SubseedStrength == 0 ? parameters.Seed + (ulong)i : parameters.Seed;
-                    ulong imageSubseed = parameters.Subseed + (ulong)i;
-                    var text = Infotext(parameters, sampler.Name, scheduler.IsAutomatic ? null : scheduler.Label, imageSeed, imageSubseed,
-                        width, height, model, mask is not null, onlyMaskedCrop);
-                    var path = Path.Combine(s.Output, $"{index + i:D5}-{imageSeed}.png");
+                    var path = Path.Combine(s.Output, $"{index + i:D5}-{seeds[i]}.png");
+                    var text = WebUiImg2Img.Infotext(frame, WebUiImg2Img.ModelName(model), i);
                     ImageFile.Write(path, images[i], text: [new("parameters", text)]);
                     console.WriteLine(path);
                 }
@@ -200,58 +188,15 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
     }
 
     /// <summary>
-    /// WebUI's create_binary_mask: an RGBA mask with transparency uses its alpha thresholded at 128, anything else
-    /// its grey levels (no threshold). A mask of another size than the init image is resized to it; the pipeline blurs
-    /// it and then resizes it with the image, as WebUI.
+    /// WebUI's create_binary_mask of the mask file (<see cref="WebUiImg2Img.BinaryMask"/>). A mask of another size than the
+    /// init image is resized to it; the pipeline blurs it and then resizes it with the image, as WebUI.
     /// </summary>
     private static Tensor ReadMask(string path, int width, int height, WebUiResizeMode mode)
     {
         var (image, imageMode) = ImageFile.Read(path);
-        Tensor mask = imageMode == ImageMode.RGBA && image[3].lt(255).any().item<bool>()
-            ? image[3].gt(128).to(ScalarType.Byte) * 255
-            : ImageConvert.To(image, ImageMode.L)[0];
+        var mask = WebUiImg2Img.BinaryMask(image, imageMode);
         if (mask.shape[0] != height || mask.shape[1] != width)
             mask = WebUiResize.Resize(mask.unsqueeze(0), mode, width, height)[0];
         return mask.contiguous();
     }
-
-    /// <summary>WebUI's "parameters" text (create_infotext): prompt, negative prompt line, then the settings line.</summary>
-    private static string Infotext(Img2ImgParams p, string sampler, string? scheduleType, ulong seed, ulong subseed, int width, int height,
-        StableDiffusionModel model, bool inpaint, bool onlyMaskedCrop)
-    {
-        var fields = new List<(string, string?)>
-        {
-            ("Steps", p.Steps.ToString(CultureInfo.InvariantCulture)),
-            ("Sampler", sampler),
-            ("Schedule type", scheduleType),
-            ("CFG scale", Number(p.CfgScale)),
-            ("Seed", seed.ToString(CultureInfo.InvariantCulture)),
-            ("Size", $"{width}x{height}"),
-            ("Model", Path.GetFileNameWithoutExtension(model.CheckpointPath)),
-            ("Variation seed", p.SubseedStrength == 0 ? null : subseed.ToString(CultureInfo.InvariantCulture)),
-            ("Variation seed strength", p.SubseedStrength == 0 ? null : Number(p.SubseedStrength)),
-            ("Seed resize from", p.SeedResizeFromWidth == 0 ? null : $"{p.SeedResizeFromWidth}x{p.SeedResizeFromHeight}"),
-            ("Denoising strength", Number(p.Denoising)),
-            ("Clip skip", p.ClipSkip <= 1 ? null : p.ClipSkip.ToString(CultureInfo.InvariantCulture)),
-            ("ENSD", p.EtaNoiseSeedDelta == 0 ? null : p.EtaNoiseSeedDelta.ToString(CultureInfo.InvariantCulture)),
-            ("Mask mode", inpaint && p.Inpaint.MaskMode == InpaintMaskMode.InpaintNotMasked ? "Inpaint not masked" : null),
-            ("Mask blur", inpaint ? p.Inpaint.MaskBlurX.ToString(CultureInfo.InvariantCulture) : null),
-            ("Inpaint area", onlyMaskedCrop ? "Only masked" : null),
-            ("Masked area padding", onlyMaskedCrop ? p.Inpaint.OnlyMaskedPadding.ToString(CultureInfo.InvariantCulture) : null),
-            ("Masked content", !inpaint ? null : p.Inpaint.MaskedContent switch
-            {
-                Diffusion.Pipelines.MaskedContent.Fill => "fill",
-                Diffusion.Pipelines.MaskedContent.LatentNoise => "latent noise",
-                Diffusion.Pipelines.MaskedContent.LatentNothing => "latent nothing",
-                _ => null,
-            }),
-        };
-        var line = string.Join(", ", fields.Where(f => f.Item2 is not null).Select(f => $"{f.Item1}: {f.Item2}"));
-        var negative = p.NegativePrompt.Length > 0 ? $"\nNegative prompt: {p.NegativePrompt}" : "";
-        return $"{p.Prompt}{negative}\n{line}";
-    }
-
-    // Python's str() of a float: 7.0 prints as 7.0, 0.75 as 0.75.
-    private static string Number(double value) =>
-        value == Math.Floor(value) && Math.Abs(value) < 1e16 ? value.ToString("F1", CultureInfo.InvariantCulture) : value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -9,7 +9,7 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// WebUI's <c>images.resize_image(mode, image, width, height)</c> on uint8 [C,H,W] (C = 1 for a mask, 3 for RGB),
 /// giving uint8 [C,height,width] on the same device.
 /// </summary>
-public delegate Tensor WebUiImageResize(Tensor image, Img2ImgResizeMode mode, int width, int height);
+public delegate Tensor WebUiImageResize(Tensor image, WebUiResizeMode mode, int width, int height);
 
 /// <summary>
 /// WebUI's <c>masking.fill(image, mask)</c>: RGB uint8 [3,H,W] whose pixels under the mask (uint8 [H,W], 255 = masked)

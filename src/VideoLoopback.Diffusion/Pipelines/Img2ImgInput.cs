@@ -17,7 +17,7 @@ public sealed record Img2ImgInput(Tensor Pixels, Tensor? Mask, Tensor? OverlayMa
     /// A blank mask with "only masked" falls back to plain img2img, as WebUI.
     /// </summary>
     public static Img2ImgInput Build(Tensor init, Tensor? blurredMask, InpaintSettings settings, int width, int height,
-        Img2ImgResizeMode resizeMode, WebUiImageResize resize, MaskedFillOperation fill)
+        WebUiResizeMode resizeMode, WebUiImageResize resize, MaskedFillOperation fill)
     {
         using var scope = NewDisposeScope();
         Img2ImgInput input;
@@ -62,13 +62,13 @@ public sealed record Img2ImgInput(Tensor Pixels, Tensor? Mask, Tensor? OverlayMa
         return overlay(Original, full, OverlayMask).MoveToOuterDisposeScope();
     }
 
-    private static Img2ImgInput Img2Img(Tensor init, int width, int height, Img2ImgResizeMode mode, WebUiImageResize resize)
+    private static Img2ImgInput Img2Img(Tensor init, int width, int height, WebUiResizeMode mode, WebUiImageResize resize)
     {
         var image = Resized(init, width, height, mode, resize);
         return new Img2ImgInput(image, null, null, image.alias(), null); // distinct handles: each is moved out of the scope once
     }
 
-    private static Tensor Resized(Tensor image, int width, int height, Img2ImgResizeMode mode, WebUiImageResize resize)
+    private static Tensor Resized(Tensor image, int width, int height, WebUiResizeMode mode, WebUiImageResize resize)
     {
         if (image.shape[1] == height && image.shape[2] == width) return image.alias();
         var resized = resize(image, mode, width, height);

@@ -34,7 +34,7 @@ public sealed record Img2ImgParams
     /// <summary>Processing height (WebUI height, a multiple of 8); null: the init image's height.</summary>
     public int? Height { get; init; }
     /// <summary>How an init image (and whole-picture mask) of another size is brought to the processing size (WebUI resize_mode).</summary>
-    public Img2ImgResizeMode ResizeMode { get; init; } = Img2ImgResizeMode.JustResize;
+    public WebUiResizeMode ResizeMode { get; init; } = WebUiResizeMode.JustResize;
     /// <summary>Inpainting settings, used when the frame has a mask.</summary>
     public InpaintSettings Inpaint { get; init; } = new();
     /// <summary>LoRAs applied besides the prompt's &lt;lora:…&gt; tags (these come first), resolved in the pipeline's LoRA folder.</summary>
@@ -57,7 +57,9 @@ public sealed record Img2ImgParams
             throw new ArgumentOutOfRangeException(nameof(SeedResizeFromWidth), $"seed resize from width×height must be both 0 (off) or both ≥ 8 pixels; got {SeedResizeFromWidth}×{SeedResizeFromHeight}");
         if (Width is { } w && (w < 8 || w % 8 != 0)) throw new ArgumentOutOfRangeException(nameof(Width), w, "width must be a positive multiple of 8");
         if (Height is { } h && (h < 8 || h % 8 != 0)) throw new ArgumentOutOfRangeException(nameof(Height), h, "height must be a positive multiple of 8");
-        if (!Enum.IsDefined(ResizeMode)) throw new ArgumentOutOfRangeException(nameof(ResizeMode), ResizeMode, "resize mode must be 0 (just resize), 1 (crop and resize) or 2 (resize and fill)");
+        if (ResizeMode is not (WebUiResizeMode.JustResize or WebUiResizeMode.CropAndResize or WebUiResizeMode.ResizeAndFill))
+            throw new ArgumentOutOfRangeException(nameof(ResizeMode), ResizeMode,
+                "resize mode must be 0 (just resize), 1 (crop and resize) or 2 (resize and fill)");
         Inpaint.Validate();
     }
 }

@@ -13,8 +13,7 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// VAE decode → clamp((x+1)/2) → uint8 by truncation (WebUI: (255·x).astype(uint8)); with a mask, the
 /// mask blur, inpaint area (whole picture or only masked: see <see cref="Img2ImgInput"/>), masked content,
 /// latent masks, inpainting-UNet conditioning and the final composite of the unmasked pixels. Frames whose
-/// runs can share UNet batches (same steps, sampler, schedule, denoising,
-/// CFG, size, clip skip, variation strength and conditioning lengths) are sampled together when
+/// runs can share UNet batches (equal <see cref="Img2ImgBatchKey"/>s) are sampled together when
 /// <see cref="ShareUnetBatches"/> is on; every per-image random draw comes from the image's own seed, so
 /// the grouping changes nothing but float rounding inside the batched CPU kernels.
 /// </summary>
@@ -78,7 +77,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             model.ApplyLoras(withLoras[sameLoras.First()].Set);
             var prepared = sameLoras.Select(i => Prepare(withLoras[i].Frame, i)).ToList();
             using var inputs = Img2ImgInput.OwnerOf(prepared.Select(p => p.Input));
-            foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.GroupKey : p.Index.ToString()))
+            foreach (var group in prepared.GroupBy(p => ShareUnetBatches ? p.Key : p.Key with { RunsAlone = p.Index }))
                 foreach (var members in Chunks(group.ToList()))
                 {
                     var outputs = RunGroup(members);
@@ -119,8 +118,9 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         return (stripped, Loras.Resolve(requested));
     }
 
-    private static string LoraSetKey(IReadOnlyList<LoraActivation> set) =>
-        string.Join("|", set.Select(a => $"{a.Network.FilePath}:{a.TextEncoderMultiplier:R}:{a.UnetMultiplier:R}:{a.DynamicDimension}"));
+    /// <summary>Frames whose LoRA sets name the same files with the same multipliers run after one merge.</summary>
+    private static ValueList<(string File, double TextEncoder, double Unet, int? DynamicDimension)> LoraSetKey(IReadOnlyList<LoraActivation> set) =>
+        new(set.Select(a => (a.Network.FilePath, a.TextEncoderMultiplier, a.UnetMultiplier, a.DynamicDimension)));
 
     private void Validate(Img2ImgFrame frame, int index)
     {
@@ -159,7 +159,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         (frame.Params.Width ?? (int)frame.Init.shape[2], frame.Params.Height ?? (int)frame.Init.shape[1]);
 
     private sealed record Prepared(int Index, Img2ImgFrame Frame, ulong[] Seeds, ulong[] Subseeds, Img2ImgInput Input,
-        MultiCondConditioning Positive, IReadOnlyList<PromptSchedule> Negative, string GroupKey);
+        MultiCondConditioning Positive, IReadOnlyList<PromptSchedule> Negative, Img2ImgBatchKey Key);
 
     private Prepared Prepare(Img2ImgFrame frame, int index)
     {
@@ -185,23 +185,9 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             // The input owns its tensors (freed when Run returns); they must outlive this scope.
             foreach (var t in new[] { input.Pixels, input.Mask, input.OverlayMask, input.Original }) t?.MoveToOuterDisposeScope();
         }
-        var (sampler, scheduler) = p.ResolveSampler();
-        // Stacking pads conditionings of different lengths, which would change a frame's result when
-        // batched with a longer prompt: only frames with the same lengths share a batch.
-        string lengths = string.Join(",", positive.Batch[0].SelectMany(part => part.Schedule.Entries.Select(e => e.Cond.shape[^2])))
-                         + "|" + string.Join(",", negative[0].Entries.Select(e => e.Cond.shape[^2]));
-        string key = string.Join(";", p.Steps, sampler.Name, scheduler.Name, p.Denoising.ToString("R"), p.CfgScale.ToString("R"),
-            p.SubseedStrength.ToString("R"), p.RandnSource, p.EtaNoiseSeedDelta, p.SeedResizeFromWidth, p.SeedResizeFromHeight, width, height, p.ClipSkip, lengths,
-            // one crop geometry per batch, as WebUI's one paste_to per processing call
-            input.Mask is null ? "img2img" : p.Inpaint + (input.Crop is null ? "" : $"{input.Crop}{frame.Init.shape[1]}x{frame.Init.shape[2]}"),
-            ControlKey(frame.Controls));
-        return new Prepared(index, frame, seeds, subseeds, input, positive, negative, key);
+        return new Prepared(index, frame, seeds, subseeds, input, positive, negative,
+            Img2ImgBatchKey.For(frame, input, width, height, positive, negative));
     }
-
-    /// <summary>Frames share a batch only with the same ControlNets, weights, windows and modes (their hints may differ).</summary>
-    private static string ControlKey(IReadOnlyList<ControlNetUnit>? units) => units is null || units.Count == 0
-        ? "no control"
-        : string.Join(",", units.Select(u => $"{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(u.Model)}:{u.Weight:R}:{u.GuidanceStart:R}:{u.GuidanceEnd:R}:{u.Mode}"));
 
     /// <summary>The group's ControlNet units with each image's hint as one row ([B,3,H,W]), or null without ControlNets.</summary>
     private ControlGuidance? ControlFor(List<Prepared> members, int samplingSteps)

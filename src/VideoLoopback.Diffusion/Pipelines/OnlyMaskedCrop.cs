@@ -30,7 +30,7 @@ public sealed record OnlyMaskedCrop(CropRegion Region, int ProcessingWidth, int 
     {
         using var scope = NewDisposeScope();
         var cut = image[.., Region.Y1..Region.Y2, Region.X1..Region.X2].contiguous();
-        return Checked(resize(cut, Img2ImgResizeMode.ResizeAndFill, ProcessingWidth, ProcessingHeight), cut.shape[0], ProcessingWidth, ProcessingHeight)
+        return Checked(resize(cut, WebUiResizeMode.ResizeAndFill, ProcessingWidth, ProcessingHeight), cut.shape[0], ProcessingWidth, ProcessingHeight)
             .MoveToOuterDisposeScope();
     }
 
@@ -42,7 +42,7 @@ public sealed record OnlyMaskedCrop(CropRegion Region, int ProcessingWidth, int 
     public Tensor PasteBack(Tensor original, Tensor generated, WebUiImageResize resize)
     {
         using var scope = NewDisposeScope();
-        var fitted = Checked(resize(generated, Img2ImgResizeMode.CropAndResize, Region.Width, Region.Height), generated.shape[0], Region.Width, Region.Height);
+        var fitted = Checked(resize(generated, WebUiResizeMode.CropAndResize, Region.Width, Region.Height), generated.shape[0], Region.Width, Region.Height);
         var full = original.clone();
         full[.., Region.Y1..Region.Y2, Region.X1..Region.X2] = fitted;
         return full.MoveToOuterDisposeScope();

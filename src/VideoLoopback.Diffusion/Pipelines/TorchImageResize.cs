@@ -8,14 +8,14 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// </summary>
 public static class TorchImageResize
 {
-    public static Tensor Resize(Tensor image, Img2ImgResizeMode mode, int width, int height)
+    public static Tensor Resize(Tensor image, WebUiResizeMode mode, int width, int height)
     {
         if (image.dim() != 3 || image.dtype != ScalarType.Byte)
             throw new ArgumentException($"resize: image must be uint8 [C,H,W]; got {image.dtype} [{string.Join(",", image.shape)}]", nameof(image));
         if (width <= 0 || height <= 0) throw new ArgumentException($"resize: target size {width}x{height} must be positive");
         using var scope = NewDisposeScope();
         int w = (int)image.shape[2], h = (int)image.shape[1];
-        if (mode == Img2ImgResizeMode.JustResize) return Scale(image, width, height).MoveToOuterDisposeScope();
+        if (mode == WebUiResizeMode.JustResize) return Scale(image, width, height).MoveToOuterDisposeScope();
 
         var (scaledW, scaledH) = WebUiResizeGeometry.ScaledSize(mode, w, h, width, height);
         var scaled = Scale(image, scaledW, scaledH);
@@ -25,7 +25,7 @@ public static class TorchImageResize
         int x0 = Math.Max(left, 0), y0 = Math.Max(top, 0);
         int x1 = Math.Min(left + scaledW, width), y1 = Math.Min(top + scaledH, height);
         canvas[.., y0..y1, x0..x1] = scaled[.., (y0 - top)..(y1 - top), (x0 - left)..(x1 - left)];
-        if (mode == Img2ImgResizeMode.ResizeAndFill)
+        if (mode == WebUiResizeMode.ResizeAndFill)
         {
             // WebUI fills the bands by stretching the scaled image's first and last row (column) over them.
             if (top > 0)

@@ -7,15 +7,15 @@ namespace VideoLoopback.Diffusion.Pipelines;
 public static class WebUiResizeGeometry
 {
     /// <summary>The size WebUI scales the source to before centring it (integer arithmetic as resize_image).</summary>
-    public static (int Width, int Height) ScaledSize(Img2ImgResizeMode mode, int sourceWidth, int sourceHeight, int width, int height)
+    public static (int Width, int Height) ScaledSize(WebUiResizeMode mode, int sourceWidth, int sourceHeight, int width, int height)
     {
         double ratio = (double)width / height, sourceRatio = (double)sourceWidth / sourceHeight;
         return mode switch
         {
-            Img2ImgResizeMode.JustResize => (width, height),
-            Img2ImgResizeMode.CropAndResize => (ratio > sourceRatio ? width : sourceWidth * height / sourceHeight,
+            WebUiResizeMode.JustResize => (width, height),
+            WebUiResizeMode.CropAndResize => (ratio > sourceRatio ? width : sourceWidth * height / sourceHeight,
                                                 ratio <= sourceRatio ? height : sourceHeight * width / sourceWidth),
-            Img2ImgResizeMode.ResizeAndFill => (ratio < sourceRatio ? width : sourceWidth * height / sourceHeight,
+            WebUiResizeMode.ResizeAndFill => (ratio < sourceRatio ? width : sourceWidth * height / sourceHeight,
                                                 ratio >= sourceRatio ? height : sourceHeight * width / sourceWidth),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown resize mode"),
         };

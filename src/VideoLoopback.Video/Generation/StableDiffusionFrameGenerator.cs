@@ -29,17 +29,9 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
     {
         _model = model;
         _adapters = adapters ?? GeneratorAdapters.None;
-        // WebUI's PIL image operations, bit-exact: latent mask resize, resize modes, masked fill and overlay composite.
-        _pipeline = new Img2ImgPipeline(model)
-        {
-            ShareUnetBatches = true,
-            Loras = _adapters.Loras,
-            MaskResize = PilImg2ImgOperations.MaskResize,
-            ImageResize = PilImg2ImgOperations.Resize,
-            MaskedFill = PilImg2ImgOperations.MaskedFill,
-            Overlay = PilImg2ImgOperations.Overlay,
-        };
-        ModelName = Path.GetFileNameWithoutExtension(model.CheckpointPath);
+        // WebUI's PIL image operations, bit-exact; compatible frames share UNet batches (the pipeline's default).
+        _pipeline = WebUiImg2Img.Pipeline(model, _adapters.Loras);
+        ModelName = WebUiImg2Img.ModelName(model);
         _hash = new Lazy<string>(() => ShortHash(model.CheckpointPath));
     }
 

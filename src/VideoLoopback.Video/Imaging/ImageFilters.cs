@@ -11,11 +11,28 @@ namespace VideoLoopback.Video.Imaging;
 /// </summary>
 public static class ImageFilters
 {
-    /// <summary>Every name <see cref="Create(string, double[])"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-        [.. KernelFilter.Builtin.Keys, "GaussianBlur", "BoxBlur", "UnsharpMask", "MedianFilter", "MinFilter", "MaxFilter", "RankFilter"];
+    private static readonly ImageFilterParameter Radius = new("radius", 2);
+    private static readonly ImageFilterParameter Size = new("size", 3, ImageFilterParameterKind.OddSize);
 
-    public static bool IsKnown(string name) => Names.Contains(name, StringComparer.Ordinal);
+    /// <summary>Every filter <see cref="Create(string, double[])"/> builds, by PIL name, with its parameters and PIL's defaults.</summary>
+    public static IReadOnlyDictionary<string, ImageFilterSignature> Signatures { get; } = SignatureTable().ToDictionary(s => s.Name, StringComparer.Ordinal);
+
+    private static IEnumerable<ImageFilterSignature> SignatureTable() =>
+    [
+        .. KernelFilter.Builtin.Keys.Select(name => new ImageFilterSignature(name, [])),
+        new("GaussianBlur", [Radius]),
+        new("BoxBlur", [Radius with { Default = null }]),
+        new("UnsharpMask", [Radius, new("percent", 150, ImageFilterParameterKind.Integer), new("threshold", 3, ImageFilterParameterKind.Integer)]),
+        new("MedianFilter", [Size]),
+        new("MinFilter", [Size]),
+        new("MaxFilter", [Size]),
+        new("RankFilter", [Size with { Default = null }, new("rank", null, ImageFilterParameterKind.Integer)]),
+    ];
+
+    /// <summary>Every name <see cref="Create(string, double[])"/> accepts, in the order of <see cref="Signatures"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Signatures.Keys];
+
+    public static bool IsKnown(string name) => Signatures.ContainsKey(name);
 
     /// <summary>A filter from its PIL name and positional arguments.</summary>
     public static IImageFilter Create(string name, params double[] args) => Create(name, args, null);
@@ -25,43 +42,20 @@ public static class ImageFilters
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(positional);
-        if (KernelFilter.Builtin.ContainsKey(name))
+        if (!Signatures.TryGetValue(name, out var signature))
+            throw new ArgumentException($"unknown image filter 'ImageFilter.{name}'; expected one of {string.Join(", ", Names)}", nameof(name));
+        var a = Bind(signature, positional, keywords);
+        return name switch
         {
-            Bind(name, [], [], positional, keywords);
-            return KernelFilter.FromBuiltin(name);
-        }
-        switch (name)
-        {
-            case "GaussianBlur":
-            {
-                var a = Bind(name, ["radius"], [2.0], positional, keywords);
-                return new GaussianBlurFilter(a[0]);
-            }
-            case "BoxBlur":
-            {
-                var a = Bind(name, ["radius"], [null], positional, keywords);
-                return new BoxBlurFilter(a[0]);
-            }
-            case "UnsharpMask":
-            {
-                var a = Bind(name, ["radius", "percent", "threshold"], [2.0, 150.0, 3.0], positional, keywords);
-                return new UnsharpMaskFilter(a[0], Integer(name, "percent", a[1]), Integer(name, "threshold", a[2]));
-            }
-            case "MedianFilter":
-                return RankFilter.Median(Integer(name, "size", Bind(name, ["size"], [3.0], positional, keywords)[0]));
-            case "MinFilter":
-                return RankFilter.Min(Integer(name, "size", Bind(name, ["size"], [3.0], positional, keywords)[0]));
-            case "MaxFilter":
-                return RankFilter.Max(Integer(name, "size", Bind(name, ["size"], [3.0], positional, keywords)[0]));
-            case "RankFilter":
-            {
-                var a = Bind(name, ["size", "rank"], [null, null], positional, keywords);
-                return new RankFilter(name, Integer(name, "size", a[0]), Integer(name, "rank", a[1]));
-            }
-            default:
-                throw new ArgumentException(
-                    $"unknown image filter 'ImageFilter.{name}'; expected one of {string.Join(", ", Names)}", nameof(name));
-        }
+            "GaussianBlur" => new GaussianBlurFilter(a[0]),
+            "BoxBlur" => new BoxBlurFilter(a[0]),
+            "UnsharpMask" => new UnsharpMaskFilter(a[0], (int)a[1], (int)a[2]),
+            "MedianFilter" => RankFilter.Median((int)a[0]),
+            "MinFilter" => RankFilter.Min((int)a[0]),
+            "MaxFilter" => RankFilter.Max((int)a[0]),
+            "RankFilter" => new RankFilter(name, (int)a[0], (int)a[1]),
+            _ => KernelFilter.FromBuiltin(name),
+        };
     }
 
     /// <summary>
@@ -80,38 +74,39 @@ public static class ImageFilters
     }
 
     /// <summary>Filters applied in order, like <c>img.filter(a).filter(b)</c>.</summary>
-    public static IImageFilter Chain(params IImageFilter[] filters) => new FilterChain(filters);
+    public static IImageFilter Chain(params IImageFilter[] filters) => new ChainedFilter(filters);
 
-    private static double[] Bind(string name, string[] parameters, double?[] defaults,
-        IReadOnlyList<double> positional, IReadOnlyDictionary<string, double>? keywords)
+    /// <summary>The arguments in parameter order with PIL's defaults filled in; integer parameters must hold integers.</summary>
+    private static double[] Bind(ImageFilterSignature signature, IReadOnlyList<double> positional, IReadOnlyDictionary<string, double>? keywords)
     {
-        if (positional.Count > parameters.Length)
-            throw new ArgumentException(
-                $"ImageFilter.{name} takes {(parameters.Length == 0 ? "no arguments" : $"at most {parameters.Length} argument(s) ({string.Join(", ", parameters)})")}, got {positional.Count}");
-        var values = new double?[parameters.Length];
+        var (name, parameters) = (signature.Name, signature.Parameters);
+        if (positional.Count > parameters.Count)
+        {
+            var allowed = parameters.Count == 0
+                ? "no arguments"
+                : $"at most {parameters.Count} argument(s) ({string.Join(", ", parameters.Select(p => p.Name))})";
+            throw new ArgumentException($"ImageFilter.{name} takes {allowed}, got {positional.Count}");
+        }
+        var values = new double?[parameters.Count];
         for (var i = 0; i < positional.Count; i++) values[i] = positional[i];
         foreach (var (key, value) in keywords ?? new Dictionary<string, double>())
         {
-            var at = Array.IndexOf(parameters, key);
+            var at = parameters.Select(p => p.Name).ToList().IndexOf(key);
             if (at < 0) throw new ArgumentException($"ImageFilter.{name} has no parameter '{key}'");
             if (values[at] is not null) throw new ArgumentException($"ImageFilter.{name} got '{key}' twice");
             values[at] = value;
         }
-        var result = new double[parameters.Length];
-        for (var i = 0; i < parameters.Length; i++)
+        var result = new double[parameters.Count];
+        for (var i = 0; i < parameters.Count; i++)
         {
-            var v = values[i] ?? defaults[i] ?? throw new ArgumentException($"ImageFilter.{name} needs '{parameters[i]}'");
-            if (!double.IsFinite(v)) throw new ArgumentException($"ImageFilter.{name}: '{parameters[i]}' must be a finite number, got {v}");
+            var parameter = parameters[i];
+            var v = values[i] ?? parameter.Default ?? throw new ArgumentException($"ImageFilter.{name} needs '{parameter.Name}'");
+            if (!double.IsFinite(v)) throw new ArgumentException($"ImageFilter.{name}: '{parameter.Name}' must be a finite number, got {v}");
+            if (parameter.Kind != ImageFilterParameterKind.Number && (v != Math.Floor(v) || Math.Abs(v) > int.MaxValue))
+                throw new ArgumentException(
+                    $"ImageFilter.{name}: '{parameter.Name}' must be an integer, got {v.ToString(CultureInfo.InvariantCulture)}");
             result[i] = v;
         }
         return result;
-    }
-
-    private static int Integer(string name, string parameter, double value)
-    {
-        if (value != Math.Floor(value) || Math.Abs(value) > int.MaxValue)
-            throw new ArgumentException(
-                $"ImageFilter.{name}: '{parameter}' must be an integer, got {value.ToString(CultureInfo.InvariantCulture)}");
-        return (int)value;
     }
 }

@@ -4,9 +4,8 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Video.Imaging;
 
 /// <summary>
-/// The PIL-exact image operations for <see cref="Img2ImgPipeline"/>, so its inpainting pixels equal WebUI's:
-/// <c>new Img2ImgPipeline(model) { MaskResize = PilImg2ImgOperations.MaskResize, ImageResize = PilImg2ImgOperations.Resize,
-/// MaskedFill = PilImg2ImgOperations.MaskedFill, Overlay = PilImg2ImgOperations.Overlay }</c>.
+/// The PIL-exact image operations for <see cref="Img2ImgPipeline"/>, so its inpainting pixels equal WebUI's;
+/// <see cref="Generation.WebUiImg2Img.Pipeline"/> makes a pipeline wired to them.
 /// </summary>
 public static class PilImg2ImgOperations
 {
@@ -18,9 +17,9 @@ public static class PilImg2ImgOperations
     /// <c>images.resize_image</c> on [C,H,W]; a 1-channel mask stays 1 channel (modes 1 and 2 paste it onto an RGB canvas
     /// in WebUI, whose equal channels convert back to 'L' unchanged).
     /// </summary>
-    public static Tensor Resize(Tensor image, Img2ImgResizeMode mode, int width, int height)
+    public static Tensor Resize(Tensor image, WebUiResizeMode mode, int width, int height)
     {
-        var resized = WebUiResize.Resize(image, (WebUiResizeMode)(int)mode, width, height);
+        var resized = WebUiResize.Resize(image, mode, width, height);
         if (image.shape[0] != 1 || resized.shape[0] == 1) return resized;
         using (resized) return resized.narrow(0, 0, 1).contiguous();
     }

@@ -25,7 +25,7 @@ public static class WebUiResize
         var sourceRatio = (double)w / h;
         // Every mode but crop and resize scales as resize and fill here (latent upscale included, as before).
         var (srcW, srcH) = WebUiResizeGeometry.ScaledSize(
-            mode == WebUiResizeMode.CropAndResize ? Img2ImgResizeMode.CropAndResize : Img2ImgResizeMode.ResizeAndFill, w, h, width, height);
+            mode == WebUiResizeMode.CropAndResize ? WebUiResizeMode.CropAndResize : WebUiResizeMode.ResizeAndFill, w, h, width, height);
         var resized = ImageResize.Resize(x, srcW, srcH);
         var canvas = torch.zeros([x.shape[0], 3, height, width], ScalarType.Byte, x.device);
         Paste(canvas, resized, width / 2 - srcW / 2, height / 2 - srcH / 2);

@@ -1,3 +1,4 @@
+using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 

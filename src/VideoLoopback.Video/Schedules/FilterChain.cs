@@ -1,3 +1,5 @@
+using VideoLoopback.Diffusion.Text;
+
 namespace VideoLoopback.Video.Schedules;
 
 /// <summary>One PIL ImageFilter application: the filter's name as PIL spells it (EDGE_ENHANCE, GaussianBlur, ...)
@@ -8,11 +10,12 @@ public sealed record FilterStep(string Name, double[] Args)
 
     public override int GetHashCode() => HashCode.Combine(Name, Args.Length);
 
-    public override string ToString() => Args.Length == 0 ? Name : $"{Name}({string.Join(", ", Args.Select(a => PythonFormat.FloatRepr(a)))})";
+    public override string ToString() => Args.Length == 0 ? Name : $"{Name}({string.Join(", ", Args.Select(a => PythonFloat.Repr(a)))})";
 }
 
 /// <summary>
-/// What an image_post_processing_schedule does to a frame: the filters applied in order.
+/// What an image_post_processing_schedule does to a frame: the filters applied in order, by name and arguments (the
+/// imaging side builds each with <see cref="Imaging.ImageFilters.Create(string, double[])"/>).
 /// <see cref="Identity"/> (no steps) is the lambda returning its argument unchanged.
 /// </summary>
 public sealed class FilterChain : IEquatable<FilterChain>

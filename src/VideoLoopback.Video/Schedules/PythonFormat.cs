@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using VideoLoopback.Diffusion.Text;
 
 namespace VideoLoopback.Video.Schedules;
 
 /// <summary>
-/// Python's text forms of values: float repr (shortest round trip), str repr (quotes and escapes), the format-spec
+/// Python's text forms of values (float repr is <see cref="PythonFloat.Repr"/>): str repr (quotes and escapes), the format-spec
 /// mini-language of f-strings and format(), and round(x, n). Decimal rounding is done on the exact binary value,
 /// half to even, as CPython's dtoa does.
 /// </summary>
@@ -14,47 +15,6 @@ internal static class PythonFormat
     private const int MaxWidthOrPrecision = 10_000;
 
     // ---- repr ---------------------------------------------------------------------------------
-
-    public static string FloatRepr(double value)
-    {
-        if (double.IsNaN(value)) return "nan";
-        if (double.IsInfinity(value)) return value > 0 ? "inf" : "-inf";
-        if (value == 0) return double.IsNegative(value) ? "-0.0" : "0.0";
-        var (digits, decimalPoint) = ShortestDigits(Math.Abs(value));
-        var sign = value < 0 ? "-" : "";
-        if (decimalPoint <= -4 || decimalPoint > 16)
-        {
-            var mantissa = digits.Length == 1 ? digits : digits[..1] + "." + digits[1..];
-            return sign + mantissa + ExponentSuffix('e', decimalPoint - 1);
-        }
-        if (decimalPoint <= 0) return sign + "0." + new string('0', -decimalPoint) + digits;
-        if (decimalPoint >= digits.Length) return sign + digits + new string('0', decimalPoint - digits.Length) + ".0";
-        return sign + digits[..decimalPoint] + "." + digits[decimalPoint..];
-    }
-
-    /// <summary>Shortest round-trip digits of a positive finite double and the decimal point position: value = 0.DIGITS × 10^point.</summary>
-    private static (string Digits, int DecimalPoint) ShortestDigits(double value)
-    {
-        var text = value.ToString("R", CultureInfo.InvariantCulture);
-        int exponent = 0;
-        int e = text.IndexOfAny(['E', 'e']);
-        if (e >= 0)
-        {
-            exponent = int.Parse(text[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            text = text[..e];
-        }
-        int dot = text.IndexOf('.');
-        string integerPart = dot < 0 ? text : text[..dot];
-        string all = dot < 0 ? text : integerPart + text[(dot + 1)..];
-        int point = integerPart.Length + exponent;
-        int leading = 0;
-        while (leading < all.Length - 1 && all[leading] == '0') leading++;
-        all = all[leading..].TrimEnd('0');
-        return (all.Length == 0 ? "0" : all, point - leading);
-    }
-
-    private static string ExponentSuffix(char letter, int exponent) =>
-        letter + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
 
     public static string StrRepr(string value)
     {
@@ -289,7 +249,7 @@ internal static class PythonFormat
             switch (type)
             {
                 case null when spec.Precision is null:
-                    body = FloatRepr(magnitude);
+                    body = PythonFloat.Repr(magnitude);
                     break;
                 case null:
                     body = General(magnitude, spec.Precision.Value, spec.Alternate, addDotZero: true, 'e');
@@ -324,7 +284,7 @@ internal static class PythonFormat
     {
         var (digits, exponent) = ScientificDigits(magnitude, precision);
         var mantissa = digits.Length > 1 ? digits[..1] + "." + digits[1..] : digits + (alternate ? "." : "");
-        return mantissa + ExponentSuffix(letter, exponent);
+        return mantissa + PythonFloat.ExponentSuffix(letter, exponent);
     }
 
     /// <summary>'g' (and the empty type with a precision, which adds ".0" to integral fixed results).</summary>
@@ -341,7 +301,7 @@ internal static class PythonFormat
             var mantissaDigits = alternate ? digits : digits.TrimEnd('0');
             if (mantissaDigits.Length == 0) mantissaDigits = "0";
             body = mantissaDigits.Length > 1 ? mantissaDigits[..1] + "." + mantissaDigits[1..] : mantissaDigits + (alternate ? "." : "");
-            body += ExponentSuffix(letter, exponent);
+            body += PythonFloat.ExponentSuffix(letter, exponent);
         }
         else
         {

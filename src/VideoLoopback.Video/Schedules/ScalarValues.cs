@@ -1,4 +1,5 @@
 using System.Numerics;
+using VideoLoopback.Diffusion.Text;
 
 namespace VideoLoopback.Video.Schedules;
 
@@ -50,7 +51,7 @@ public sealed class FloatValue(double value) : ScheduleValue
 
     public override string TypeName => "float";
     public override bool IsTruthy => Value != 0.0;
-    public override string Repr() => PythonFormat.FloatRepr(Value);
+    public override string Repr() => PythonFloat.Repr(Value);
 }
 
 /// <summary>Python str.</summary>

@@ -1,7 +1,10 @@
 using System.Buffers.Binary;
 using System.Text;
 using VideoLoopback.Cli.Tests.Render;
+using VideoLoopback.Diffusion.Nn;
+using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Tests.Shared;
+using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 
@@ -58,6 +61,38 @@ public sealed class Img2ImgCommandTests : IDisposable
         Assert.Equal([3L, 32, 32], image.shape);
         var parameters = TextChunks(files[1])["parameters"];
         Assert.Equal("a cat\nNegative prompt: ugly\nSteps: 2, Sampler: Euler a, CFG scale: 7.0, Seed: 43, Size: 32x32, Model: tiny-sd15, Denoising strength: 0.5", parameters);
+    }
+
+    [Fact]
+    public void CommandAndLoopbackGeneratorMakeTheSameImageAndInfotext()
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", Tiny, "--init", Init(), "--prompt", "a fox", "--negative", "blurry",
+            "--steps", "2", "--cfg", "6.5", "--denoising", "0.6", "--seed", "3", "--subseed", "5", "--width", "32", "--height", "32", "--output", output);
+        Assert.True(code == 0, $"img2img failed ({code}): {log}");
+        var file = Assert.Single(Directory.GetFiles(output, "*.png"));
+
+        var model = StableDiffusionModel.Load(Tiny, StableDiffusionLoadOptions.ForCheckpoint(Tiny, ModuleDevice.Cpu));
+        model.NativeCpuConvolutions = true; // as img2img and render set it
+        using var generator = new StableDiffusionFrameGenerator(model);
+        var frame = new FrameGenerationParams
+        {
+            Prompt = "a fox", NegativePrompt = "blurry", Seed = 3, Subseed = 5, SubseedStrength = 0, CfgScale = 6.5, Steps = 2, DenoisingStrength = 0.6,
+            BatchSize = 1, BatchCount = 1, Width = 32, Height = 32, ResizeMode = 0, SamplerName = "Euler a",
+        };
+        var (init, _) = ImageFile.Read(Path.Combine(_temp.FullName, "init.png"));
+        var generated = generator.Generate(new GenerationRequest(init.unsqueeze(0), [frame], [null], [[]]))[0];
+        var (written, _) = ImageFile.Read(file);
+        Assert.True(generated[0].eq(written).all().item<bool>(), "the command and the loopback generator made different images");
+
+        var settings = new Img2ImgParams
+        {
+            Prompt = "a fox", NegativePrompt = "blurry", Seed = 3, Subseed = 5, CfgScale = 6.5, Steps = 2, Denoising = 0.6, Width = 32, Height = 32,
+        };
+        Assert.Equal(WebUiImg2Img.Infotext(new Img2ImgFrame(init, settings), generator.ModelName, 0), TextChunks(file)["parameters"]);
+        Assert.Equal("a fox\nNegative prompt: blurry\n"
+            + "Steps: 2, Sampler: Euler a, CFG scale: 6.5, Seed: 3, Size: 32x32, Model: tiny-sd15, Denoising strength: 0.6",
+            TextChunks(file)["parameters"]);
     }
 
     [Fact]

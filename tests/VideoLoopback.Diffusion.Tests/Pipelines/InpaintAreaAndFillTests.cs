@@ -154,7 +154,8 @@ public class InpaintAreaAndFillTests
         foreach (MaskedFillOperation fill in new MaskedFillOperation[] { PilImg2ImgOperations.MaskedFill, MaskedFill.Approximate })
         {
             Img2ImgInput Build(MaskedContent content, InpaintArea area) => Img2ImgInput.Build(init, blurred,
-                new InpaintSettings { MaskedContent = content, Area = area, OnlyMaskedPadding = 2 }, Processing, Processing, Img2ImgResizeMode.JustResize, PilImg2ImgOperations.Resize, fill);
+                new InpaintSettings { MaskedContent = content, Area = area, OnlyMaskedPadding = 2 }, Processing, Processing,
+                WebUiResizeMode.JustResize, PilImg2ImgOperations.Resize, fill);
             foreach (var area in new[] { InpaintArea.WholePicture, InpaintArea.OnlyMasked })
             {
                 using var original = Build(MaskedContent.Original, area);
@@ -178,7 +179,7 @@ public class InpaintAreaAndFillTests
         init[2] = tensor((byte)180);
         using var mask = Box(32, 32, 8, 8, 24, 24);
         using var input = Img2ImgInput.Build(init, mask, new InpaintSettings { MaskedContent = MaskedContent.Fill }, Processing, Processing,
-            Img2ImgResizeMode.JustResize, PilImg2ImgOperations.Resize, PilImg2ImgOperations.MaskedFill);
+            WebUiResizeMode.JustResize, PilImg2ImgOperations.Resize, PilImg2ImgOperations.MaskedFill);
         // Pillow's RGBa round trips (truncating un-premultiply) leave a few levels: Pillow 9.4.0 itself gives 87..91 and
         // 177..185 for this input, and the PIL-exact fill matches Pillow bit for bit (Imaging/PillowReference, Video tests).
         Assert.True(MaxDiff(input.Pixels, init) <= 5, $"the hole is not filled with the image's colour: off by {MaxDiff(input.Pixels, init)}");
@@ -193,7 +194,7 @@ public class InpaintAreaAndFillTests
         var settings = new InpaintSettings { MaskBlurX = 0, MaskBlurY = 0 };
         Tensor Latent(MaskedContent content)
         {
-            using var input = Img2ImgInput.Build(init, mask, settings with { MaskedContent = content }, 64, 64, Img2ImgResizeMode.JustResize,
+            using var input = Img2ImgInput.Build(init, mask, settings with { MaskedContent = content }, 64, 64, WebUiResizeMode.JustResize,
                 PilImg2ImgOperations.Resize, PilImg2ImgOperations.MaskedFill);
             return model.EncodeImages(input.Pixels.unsqueeze(0).to(ScalarType.Float32) / 255 * 2 - 1, [7UL]);
         }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using TorchSharp;
+using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Tests.Shared;
 using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;

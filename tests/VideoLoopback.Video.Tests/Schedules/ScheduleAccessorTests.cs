@@ -1,3 +1,4 @@
+using VideoLoopback.Video.Imaging;
 using VideoLoopback.Video.Schedules;
 
 namespace VideoLoopback.Video.Tests.Schedules;
@@ -79,6 +80,22 @@ public class ScheduleAccessorTests
                 new FilterStep("MinFilter", [3]), new FilterStep("DETAIL", []),
             ],
             chain.Steps);
+    }
+
+    [Fact]
+    public void SchedulesOfferEveryFilterTheImagingFactoryBuilds()
+    {
+        foreach (var signature in ImageFilters.Signatures.Values.Where(s => s.Parameters.All(p => p.Default is not null)))
+        {
+            var steps = Schedule.Parse("image_post_processing_schedule", $"lambda img: img.filter(ImageFilter.{signature.Name})").AsFilterChain(1, 1)!.Steps;
+            Assert.Equal(signature.Name, Assert.Single(steps).Name);
+        }
+        var chain = Schedule.Parse("image_post_processing_schedule", "lambda img: img.filter(ImageFilter.RankFilter(5, rank=3))").AsFilterChain(1, 1)!;
+        Assert.Equal([new FilterStep("RankFilter", [5, 3])], chain.Steps);
+        Assert.NotNull(ImageFilters.Create(chain.Steps[0].Name, chain.Steps[0].Args));
+        var error = Assert.Throws<ScheduleEvaluationException>(() =>
+            Schedule.Parse("image_post_processing_schedule", "lambda img: img.filter(ImageFilter.RankFilter(4, 0))").AsFilterChain(1, 1));
+        Assert.Contains("RankFilter() size must be a positive odd integer, got 4", error.Message);
     }
 
     [Theory]

@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;
+using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Video.Imaging;
 using static TorchSharp.torch;
 

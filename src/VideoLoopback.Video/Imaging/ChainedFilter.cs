@@ -3,12 +3,15 @@ using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.Imaging;
 
-/// <summary>Several filters applied in order (<c>img.filter(a).filter(b)</c>).</summary>
-public sealed class FilterChain : IImageFilter
+/// <summary>
+/// Several filters applied in order (<c>img.filter(a).filter(b)</c>), as one <see cref="IImageFilter"/>. (A schedule's
+/// description of such a sequence, names and arguments, is <see cref="Schedules.FilterChain"/>.)
+/// </summary>
+public sealed class ChainedFilter : IImageFilter
 {
     private readonly IImageFilter[] _filters;
 
-    public FilterChain(IEnumerable<IImageFilter> filters)
+    public ChainedFilter(IEnumerable<IImageFilter> filters)
     {
         _filters = filters.ToArray();
         if (_filters.Any(f => f is null)) throw new ArgumentException("filter chain holds a null filter", nameof(filters));
