@@ -28,23 +28,29 @@ public sealed class ParameterSequence
         _promptFiles = promptFiles;
         _superimposeAlpha = job.SuperimposeAlpha;
         _temporalAlphas = job.TemporalAlphas();
-        ICompiledSchedule? C(string name, string expr) => expr.Length == 0 ? null : compiler.Compile(name, expr);
-        _subseedStrength = C("subseed_strength_schedule", job.SubseedStrengthSchedule);
-        _denoising = C("denoising_schedule", job.DenoisingSchedule);
-        _steps = C("step_schedule", job.StepSchedule);
-        _seed = C("seed_schedule", job.SeedSchedule);
-        _subseed = C("subseed_schedule", job.SubseedSchedule);
-        _cfg = C("cfg_schedule", job.CfgSchedule);
-        _superimpose = C("superimpose_alpha_schedule", job.SuperimposeAlphaSchedule);
-        _temporal = C("temporal_superimpose_schedule", job.TemporalSuperimposeSchedule);
-        _prompt = C("prompt_schedule", job.PromptSchedule);
-        _negative = C("negative_prompt_schedule", job.NegativePromptSchedule);
-        _batchCount = C("batch_count_schedule", job.BatchCountSchedule);
-        _postProcessing = C("image_post_processing_schedule", job.ImagePostProcessingSchedule);
+        ICompiledSchedule? C(string property)
+        {
+            var schedule = JobParameters.Of(property);
+            var expression = (string)schedule.Get(job)!;
+            return expression.Length == 0 ? null : compiler.Compile(schedule.Key, expression);
+        }
+        _subseedStrength = C(nameof(JobSpec.SubseedStrengthSchedule));
+        _denoising = C(nameof(JobSpec.DenoisingSchedule));
+        _steps = C(nameof(JobSpec.StepSchedule));
+        _seed = C(nameof(JobSpec.SeedSchedule));
+        _subseed = C(nameof(JobSpec.SubseedSchedule));
+        _cfg = C(nameof(JobSpec.CfgSchedule));
+        _superimpose = C(nameof(JobSpec.SuperimposeAlphaSchedule));
+        _temporal = C(nameof(JobSpec.TemporalSuperimposeSchedule));
+        _prompt = C(nameof(JobSpec.PromptSchedule));
+        _negative = C(nameof(JobSpec.NegativePromptSchedule));
+        _batchCount = C(nameof(JobSpec.BatchCountSchedule));
+        _postProcessing = C(nameof(JobSpec.ImagePostProcessingSchedule));
     }
 
-    private static int ToInt(long value, string name) =>
-        value is >= int.MinValue and <= int.MaxValue ? (int)value : throw new JobException($"{name}: {value} is out of range");
+    private static int ToInt(long value, string property) => value is >= int.MinValue and <= int.MaxValue
+        ? (int)value
+        : throw new JobException($"{JobParameters.Of(property).Key}: {value} is out of range");
 
     /// <summary>The current img2img settings (after the last frame's seed progression).</summary>
     public FrameGenerationParams Current => _p;
@@ -59,7 +65,7 @@ public sealed class ParameterSequence
         if (_denoising != null)
             p = p with { DenoisingStrength = _denoising.AsDouble(imageI, loopI) };
         if (_steps != null)
-            p = p with { Steps = ToInt(_steps.AsInt(imageI, loopI), "step_schedule") };
+            p = p with { Steps = ToInt(_steps.AsInt(imageI, loopI), nameof(JobSpec.StepSchedule)) };
         if (_seed != null)
             p = p with { Seed = _seed.AsInt(imageI, loopI) };
         if (_subseed != null)
@@ -83,7 +89,7 @@ public sealed class ParameterSequence
         if (_batchCount != null)
         {
             var (count, size) = _batchCount.AsBatchCount(imageI, loopI);
-            p = p with { BatchCount = ToInt(count, "batch_count_schedule"), BatchSize = size is { } b ? ToInt(b, "batch_count_schedule") : p.BatchSize };
+            p = p with { BatchCount = ToInt(count, nameof(JobSpec.BatchCountSchedule)), BatchSize = size is { } b ? ToInt(b, nameof(JobSpec.BatchCountSchedule)) : p.BatchSize };
             if (p.BatchCount < 1 || p.BatchSize < 1)
                 throw new JobException($"batch_count_schedule: gave batch_count {p.BatchCount}, batch_size {p.BatchSize} at image_i={imageI}, loop_i={loopI}; both must be at least 1");
         }
