@@ -59,6 +59,7 @@ public sealed class JobParameter
 
     public JobSpec With(JobSpec job, object? value)
     {
+        // The copy is nobody else's yet, so setting its init-only property keeps JobSpec immutable to everyone else.
         var copy = job with { };
         _property.SetValue(copy, value);
         return copy;
