@@ -21,6 +21,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("videoloopback");
+    config.SetHelpProvider(new RenderHelpProvider(config.Settings));
     config.AddCommand<InspectCommand>("inspect")
         .WithDescription("Show what a model file is: family, dtypes, parameters per component, unexpected and missing keys.");
     config.AddCommand<Img2ImgCommand>("img2img")

@@ -13,6 +13,8 @@ namespace VideoLoopback.Cli.Commands;
 /// </summary>
 public sealed class RenderCommand : Command<RenderCommand.Settings>
 {
+    /// <summary>The command's own options. Each job parameter's option (<see cref="JobParameters"/>) arrives as a remaining
+    /// argument; <see cref="RenderHelpProvider"/> lists them in the help.</summary>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--job <FILE>")][Description("Job file: a settings JSON as the original writes it (or ours, the same format). Options override it.")]
@@ -23,71 +25,8 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         public string Generator { get; init; } = "sd";
         [CommandOption("--device <DEVICE>")][Description("cpu or cuda (default: cuda when available).")]
         public string? Device { get; init; }
-        [CommandOption("--model|--checkpoint <FILE>")][Description("SD checkpoint for --generator sd (default weights/v1-5-pruned-emaonly.safetensors).")] public string? Model { get; init; }
-        [CommandOption("--generator-batch <N>")][Description("Frames per generator call (results do not depend on it). Default 8.")]
-        public int? GeneratorBatch { get; init; }
-        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]. Unit k reads the k-th reference folder, or the input frames when there is none.")]
-        public string[]? ControlNets { get; init; }
-        [CommandOption("--lora <NAME[:WEIGHT]>")][Description("A LoRA for every frame, repeatable (prompt tags <lora:name:weight> add to these).")]
-        public string[]? Loras { get; init; }
-        [CommandOption("--lora-dir <FOLDER>")][Description("Where LoRA names are looked up, recursively. Default weights/lora.")]
-        public string? LoraDir { get; init; }
         [CommandOption("--no-video")][Description("Write the frames only, no mp4.")]
         public bool NoVideo { get; init; }
-
-        [CommandOption("--input <PATH>")][Description("input_directory: a video file, a folder of images or one image.")]
-        public string? Input { get; init; }
-        [CommandOption("--output <FOLDER>")][Description("output_dir: each render goes to a new folder <output>/<timestamp>.")] public string? Output { get; init; }
-        [CommandOption("--use-mask <BOOL>")][Description("Inpaint only where the mask is white (masks from --mask-dir, or the frames' alpha).")] public bool? UseMask { get; init; }
-        [CommandOption("--mask-dir <PATH>")][Description("A folder of masks named like the frames, or one mask for all.")] public string? MaskDir { get; init; }
-        [CommandOption("--mask-threshold <N>")][Description("Mask pixels above this (0-255) are repainted. Default 127.")] public int? MaskThreshold { get; init; }
-        [CommandOption("--read-prompt-from-txt <BOOL>")][Description("Prompt per frame from a .txt beside each image (first line prompt, second negative).")] public bool? ReadPromptFromTxt { get; init; }
-        [CommandOption("--output-frame-rate <FPS>")][Description("Frame rate of the written videos. Default 30.")] public double? OutputFrameRate { get; init; }
-        [CommandOption("--max-frames <N>")][Description("Use at most N input frames.")] public int? MaxFrames { get; init; }
-        [CommandOption("--extract-nth-frame <N>")][Description("Use every N-th input frame. Default 1.")] public int? ExtractNthFrame { get; init; }
-        [CommandOption("--is-continue <BOOL>")][Description("The input is an earlier run's frames: take them all, no extraction.")] public bool? IsContinue { get; init; }
-        [CommandOption("--loop-n <N>")][Description("Loops over the whole video. Default 10.")] public int? LoopN { get; init; }
-        [CommandOption("--superimpose-alpha <A>")][Description("Weight of the frame before generation when blending the result onto it. Default 0.25.")] public double? SuperimposeAlpha { get; init; }
-        [CommandOption("--fix-seed <BOOL>")][Description("Same seed for every frame (else seed + frame). Default true.")] public bool? FixSeed { get; init; }
-        [CommandOption("--fix-subseed <BOOL>")][Description("Same variation seed for every frame.")] public bool? FixSubseed { get; init; }
-        [CommandOption("--temporal-superimpose-method <METHOD>")][Description("simple, or 'with difference mask from reference'.")] public string? TemporalSuperimposeMethod { get; init; }
-        [CommandOption("--temporal-superimpose-alpha-list <LIST>")][Description("Odd-length weights of neighbouring frames, e.g. 0.1,0.8,0.1. Default 1.")] public string? TemporalSuperimposeAlphaList { get; init; }
-        [CommandOption("--reference-frames-directory <DIRS>")][Description("Control-image folders separated by !!!, one per --controlnet (the first is also the difference-mask reference).")]
-        public string? ReferenceFramesDirectory { get; init; }
-        [CommandOption("--save-every-loop <BOOL>")][Description("Write a video after every loop. Default true.")] public bool? SaveEveryLoop { get; init; }
-        [CommandOption("--subseed-strength-schedule <EXPR>")][Description("Python expression of image_i, loop_i, ... per frame (see the README's schedules).")] public string? SubseedStrengthSchedule { get; init; }
-        [CommandOption("--denoising-schedule <EXPR>")][Description("Denoising strength per frame, e.g. 0.4 if loop_i < 3 else 0.2.")] public string? DenoisingSchedule { get; init; }
-        [CommandOption("--step-schedule <EXPR>")][Description("Sampling steps per frame.")] public string? StepSchedule { get; init; }
-        [CommandOption("--seed-schedule <EXPR>")][Description("Seed per frame.")] public string? SeedSchedule { get; init; }
-        [CommandOption("--subseed-schedule <EXPR>")][Description("Variation seed per frame.")] public string? SubseedSchedule { get; init; }
-        [CommandOption("--cfg-schedule <EXPR>")][Description("CFG scale per frame.")] public string? CfgSchedule { get; init; }
-        [CommandOption("--superimpose-alpha-schedule <EXPR>")][Description("Superimpose alpha per frame.")] public string? SuperimposeAlphaSchedule { get; init; }
-        [CommandOption("--temporal-superimpose-schedule <EXPR>")][Description("Temporal alpha list per frame.")] public string? TemporalSuperimposeSchedule { get; init; }
-        [CommandOption("--prompt-schedule <EXPR>")][Description("Prompt per frame (may hold <lora:name:weight> tags).")] public string? PromptSchedule { get; init; }
-        [CommandOption("--negative-prompt-schedule <EXPR>")][Description("Negative prompt per frame.")] public string? NegativePromptSchedule { get; init; }
-        [CommandOption("--batch-count-schedule <EXPR>")][Description("Batch count (images blended per frame) per frame.")] public string? BatchCountSchedule { get; init; }
-        [CommandOption("--image-post-processing-schedule <EXPR>")][Description("PIL-style filter applied to each result, e.g. lambda img: img.filter(ImageFilter.SHARPEN).")] public string? ImagePostProcessingSchedule { get; init; }
-        [CommandOption("--video-post-process-method <METHOD>")][Description("None or FastDVDNet (denoise each finished loop).")] public string? VideoPostProcessMethod { get; init; }
-        [CommandOption("--video-post-process-alpha <A>")][Description("Weight of the denoised frame. Default 0.3.")] public double? VideoPostProcessAlpha { get; init; }
-        [CommandOption("--fastdvdnet-noise-sigma <S>")][Description("FastDVDNet noise level, 0-255 scale. Default 60.")] public double? FastdvdnetNoiseSigma { get; init; }
-        [CommandOption("--fastdvdnet-weights <PATH>")][Description("FastDVDNet weights, .pth or .safetensors (default weights/fastdvdnet/model.pth or model.safetensors).")]
-        public string? FastdvdnetWeights { get; init; }
-
-        [CommandOption("--prompt <TEXT>")][Description("Prompt, WebUI syntax: (word:1.2), [a:b:0.5], AND, <lora:name:0.8>.")] public string? Prompt { get; init; }
-        [CommandOption("--negative-prompt <TEXT>")][Description("Negative prompt.")] public string? NegativePrompt { get; init; }
-        [CommandOption("--seed <N>")][Description("-1 picks a random seed at the start. Default -1.")] public long? Seed { get; init; }
-        [CommandOption("--subseed <N>")][Description("Variation seed; -1 picks one at random.")] public long? Subseed { get; init; }
-        [CommandOption("--subseed-strength <S>")][Description("Variation strength 0..1. Default 0.")] public double? SubseedStrength { get; init; }
-        [CommandOption("--cfg-scale <S>")][Description("Classifier-free guidance scale. Default 7.")] public double? CfgScale { get; init; }
-        [CommandOption("--steps <N>")][Description("Sampling steps (img2img runs about steps x denoising of them). Default 20.")] public int? Steps { get; init; }
-        [CommandOption("--denoising-strength <S>")][Description("0 keeps the frame, 1 ignores it. Default 0.4.")] public double? DenoisingStrength { get; init; }
-        [CommandOption("--sampler-name <NAME>")][Description("WebUI sampler name, e.g. 'Euler a', 'DPM++ 2M', 'DPM++ 2M Karras'. Default Euler a.")] public string? SamplerName { get; init; }
-        [CommandOption("--width <N>")][Description("Generation width, a multiple of 8. Default 512.")] public int? Width { get; init; }
-        [CommandOption("--height <N>")][Description("Generation height, a multiple of 8. Default 512.")] public int? Height { get; init; }
-        [CommandOption("--batch-size <N>")][Description("Images per sampler batch, blended into the frame. Default 1.")] public int? BatchSize { get; init; }
-        [CommandOption("--batch-count <N>")][Description("n_iter: sampler batches per frame. Default 1.")] public int? BatchCount { get; init; }
-        [CommandOption("--resize-mode <N>")][Description("0 just resize, 1 crop and resize, 2 resize and fill. Default 0.")] public int? ResizeMode { get; init; }
-        [CommandOption("--clip-skip <N>")][Description("CLIP layers to skip from the end (1 = none). Default 1.")] public int? ClipSkip { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -104,29 +43,23 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         Console.CancelKeyPress += onCancel;
         try
         {
-            var (job, timestamp) = BuildJob(settings);
+            var (job, timestamp) = BuildJob(settings, context.Remaining.Parsed);
             var schedules = ScheduleCompilers.Default;
             foreach (var warning in JobValidator.Validate(job, schedules))
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
             var device = SelectDevice(settings.Device);
-            var generator = RenderGenerators.Create(settings.Generator, job, device, w => AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
-            try
+            using var generator = RenderGenerators.Create(settings.Generator, job, device,
+                w => AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
+            var engine = new LoopbackEngine(job, generator, schedules, device);
+            var result = Render(engine, timestamp, settings, cancel.Token);
+            if (result.Interrupted)
             {
-                var engine = new LoopbackEngine(job, generator, schedules, device);
-                var result = Render(engine, job, timestamp, settings, cancel.Token);
-                if (result.Interrupted)
-                {
-                    AnsiConsole.MarkupLine($"[yellow]stopped[/] after {result.FramesRendered} frame(s); continue with: videoloopback render --resume \"{Markup.Escape(result.RunDirectory)}\" --generator {settings.Generator}");
-                    return 130;
-                }
-                AnsiConsole.MarkupLine($"[green]done[/]: {result.FramesRendered} frame(s) in {Markup.Escape(result.RunDirectory)}");
-                foreach (var video in result.Videos) AnsiConsole.MarkupLine($"  {Markup.Escape(video)}");
-                return 0;
+                AnsiConsole.MarkupLine($"[yellow]stopped[/] after {result.FramesRendered} frame(s); continue with: videoloopback render --resume \"{Markup.Escape(result.RunDirectory)}\" --generator {settings.Generator}");
+                return 130;
             }
-            finally
-            {
-                (generator as IDisposable)?.Dispose();
-            }
+            AnsiConsole.MarkupLine($"[green]done[/]: {result.FramesRendered} frame(s) in {Markup.Escape(result.RunDirectory)}");
+            foreach (var video in result.Videos) AnsiConsole.MarkupLine($"  {Markup.Escape(video)}");
+            return 0;
         }
         catch (Exception e) when (e is JobException or IOException or InvalidDataException or InvalidOperationException)
         {
@@ -140,13 +73,11 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         }
     }
 
-    private static RenderResult Render(LoopbackEngine engine, JobSpec job, string? timestamp, Settings settings, CancellationToken cancel)
+    private static RenderResult Render(LoopbackEngine engine, string? timestamp, Settings settings, CancellationToken cancel)
     {
         var options = new RenderOptions
         {
-            Timestamp = timestamp,
-            Resume = settings.Resume is not null,
-            EncodeVideos = !settings.NoVideo,
+            Timestamp = timestamp, Resume = settings.Resume is not null, EncodeVideos = !settings.NoVideo,
             Warn = w => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(w)}[/]"),
         };
         if (!AnsiConsole.Profile.Capabilities.Interactive)
@@ -192,10 +123,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             $"loop {p.Loop}/{p.LoopCount} frame {p.Frame}/{p.FrameCount}  {rate:F2} frames/s  ETA {eta:hh\\:mm\\:ss}");
     }
 
-    private sealed class SyncProgress(Action<RenderProgress> report) : IProgress<RenderProgress>
-    {
-        public void Report(RenderProgress value) => report(value);
-    }
+    private sealed class SyncProgress(Action<RenderProgress> report) : IProgress<RenderProgress> { public void Report(RenderProgress p) => report(p); }
 
     private static Device SelectDevice(string? name) => name switch
     {
@@ -205,79 +133,18 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         _ => throw new JobException($"--device '{name}' is unknown, expected cpu or cuda"),
     };
 
-    /// <summary>The job: the resumed run's settings, or the job file, then every option given on the command line.</summary>
-    public static (JobSpec Job, string? Timestamp) BuildJob(Settings s)
+    /// <summary>The job: the resumed run's settings, or the job file, then the job parameter options (by name, values in order).</summary>
+    public static (JobSpec Job, string? Timestamp) BuildJob(Settings s, IEnumerable<IGrouping<string, string?>> options)
     {
         if (s.Resume is not null)
         {
-            var runDir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(s.Resume));
-            var timestamp = Path.GetFileName(runDir);
-            var settingsFile = Path.Combine(runDir, timestamp + ".json");
-            if (!File.Exists(settingsFile))
-                throw new JobException($"--resume: '{settingsFile}' not found (expected the folder <output>/<timestamp> of a render)");
-            var resumed = JobFile.Read(settingsFile) with { OutputDir = Path.GetDirectoryName(runDir)! };
-            if (s.GeneratorBatch is { } gb) resumed = resumed with { GeneratorBatch = gb };
-            if (s.FastdvdnetWeights is { } weights) resumed = resumed with { FastdvdnetWeights = weights };
-            return (resumed, timestamp);
+            var run = new RunFolder(Path.GetFullPath(s.Resume));
+            if (!File.Exists(run.SettingsFile))
+                throw new JobException($"--resume: '{run.SettingsFile}' not found (expected the folder <output>/<timestamp> of a render)");
+            var resumed = JobFile.Read(run.SettingsFile) with { OutputDir = Path.GetDirectoryName(run.Directory)! };
+            return (JobParameters.ApplyOptions(resumed, options, resuming: true), run.Timestamp);
         }
         var job = s.Job is null ? new JobSpec() : JobFile.Read(s.Job);
-        job = job with
-        {
-            InputDir = s.Input ?? job.InputDir,
-            OutputDir = s.Output ?? job.OutputDir,
-            UseMask = s.UseMask ?? job.UseMask,
-            MaskDir = s.MaskDir ?? job.MaskDir,
-            MaskThreshold = s.MaskThreshold ?? job.MaskThreshold,
-            ReadPromptFromTxt = s.ReadPromptFromTxt ?? job.ReadPromptFromTxt,
-            OutputFrameRate = s.OutputFrameRate ?? job.OutputFrameRate,
-            MaxFrames = s.MaxFrames ?? job.MaxFrames,
-            ExtractNthFrame = s.ExtractNthFrame ?? job.ExtractNthFrame,
-            IsContinue = s.IsContinue ?? job.IsContinue,
-            LoopN = s.LoopN ?? job.LoopN,
-            SuperimposeAlpha = s.SuperimposeAlpha ?? job.SuperimposeAlpha,
-            FixSeed = s.FixSeed ?? job.FixSeed,
-            FixSubseed = s.FixSubseed ?? job.FixSubseed,
-            TemporalSuperimposeMethod = s.TemporalSuperimposeMethod ?? job.TemporalSuperimposeMethod,
-            TemporalSuperimposeAlphaList = s.TemporalSuperimposeAlphaList ?? job.TemporalSuperimposeAlphaList,
-            ReferenceFramesDir = s.ReferenceFramesDirectory ?? job.ReferenceFramesDir,
-            SaveEveryLoop = s.SaveEveryLoop ?? job.SaveEveryLoop,
-            SubseedStrengthSchedule = s.SubseedStrengthSchedule ?? job.SubseedStrengthSchedule,
-            DenoisingSchedule = s.DenoisingSchedule ?? job.DenoisingSchedule,
-            StepSchedule = s.StepSchedule ?? job.StepSchedule,
-            SeedSchedule = s.SeedSchedule ?? job.SeedSchedule,
-            SubseedSchedule = s.SubseedSchedule ?? job.SubseedSchedule,
-            CfgSchedule = s.CfgSchedule ?? job.CfgSchedule,
-            SuperimposeAlphaSchedule = s.SuperimposeAlphaSchedule ?? job.SuperimposeAlphaSchedule,
-            TemporalSuperimposeSchedule = s.TemporalSuperimposeSchedule ?? job.TemporalSuperimposeSchedule,
-            PromptSchedule = s.PromptSchedule ?? job.PromptSchedule,
-            NegativePromptSchedule = s.NegativePromptSchedule ?? job.NegativePromptSchedule,
-            BatchCountSchedule = s.BatchCountSchedule ?? job.BatchCountSchedule,
-            ImagePostProcessingSchedule = s.ImagePostProcessingSchedule ?? job.ImagePostProcessingSchedule,
-            VideoPostProcessMethod = s.VideoPostProcessMethod ?? job.VideoPostProcessMethod,
-            VideoPostProcessAlpha = s.VideoPostProcessAlpha ?? job.VideoPostProcessAlpha,
-            FastdvdnetNoiseSigma = s.FastdvdnetNoiseSigma ?? job.FastdvdnetNoiseSigma,
-            Prompt = s.Prompt ?? job.Prompt,
-            NegativePrompt = s.NegativePrompt ?? job.NegativePrompt,
-            Seed = s.Seed ?? job.Seed,
-            Subseed = s.Subseed ?? job.Subseed,
-            SubseedStrength = s.SubseedStrength ?? job.SubseedStrength,
-            CfgScale = s.CfgScale ?? job.CfgScale,
-            Steps = s.Steps ?? job.Steps,
-            DenoisingStrength = s.DenoisingStrength ?? job.DenoisingStrength,
-            SamplerName = s.SamplerName ?? job.SamplerName,
-            Width = s.Width ?? job.Width,
-            Height = s.Height ?? job.Height,
-            BatchSize = s.BatchSize ?? job.BatchSize,
-            NIter = s.BatchCount ?? job.NIter,
-            ResizeMode = s.ResizeMode ?? job.ResizeMode,
-            ClipSkip = s.ClipSkip ?? job.ClipSkip,
-            Model = s.Model ?? job.Model,
-            GeneratorBatch = s.GeneratorBatch ?? job.GeneratorBatch,
-            FastdvdnetWeights = s.FastdvdnetWeights ?? job.FastdvdnetWeights,
-            ControlNets = s.ControlNets is { Length: > 0 } units ? units.Select(ControlNetSpec.Parse).ToList() : job.ControlNets,
-            Loras = s.Loras is { Length: > 0 } loras ? loras : job.Loras,
-            LoraDir = s.LoraDir ?? job.LoraDir,
-        };
-        return (job, null);
+        return (JobParameters.ApplyOptions(job, options), null);
     }
 }

@@ -40,5 +40,8 @@ public sealed class FakeGenerator : IFrameGenerator
         return results;
     }
 
+    /// <summary>Holds nothing.</summary>
+    public void Dispose() { }
+
     private static long Mod(long a, long m) => ((a % m) + m) % m;
 }

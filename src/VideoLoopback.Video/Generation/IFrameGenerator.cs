@@ -4,8 +4,9 @@ namespace VideoLoopback.Video.Generation;
 
 /// <summary>
 /// The only thing the loopback engine needs from Stable Diffusion: img2img / inpainting over a batch of frames.
+/// A generator may hold a loaded model; whoever creates it disposes it.
 /// </summary>
-public interface IFrameGenerator
+public interface IFrameGenerator : IDisposable
 {
     /// <summary>Checkpoint name written to the settings JSON (<c>model_name</c>).</summary>
     string ModelName { get; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using VideoLoopback.Diffusion.ControlNet;
 
 namespace VideoLoopback.Video.Loopback;
@@ -46,6 +47,45 @@ public sealed record ControlNetSpec
         Mode();
         Resize();
     }
+
+    /// <summary>
+    /// A unit of the settings JSON's <c>controlnet_units</c>: an object with model, weight, guidance_start, guidance_end,
+    /// control_mode, resize_mode.
+    /// </summary>
+    /// <param name="at">Where the unit is, for errors: <c>job file 'x': controlnet_units[0]</c>.</param>
+    public static ControlNetSpec FromJson(JsonElement unit, string at)
+    {
+        JobException Bad(string key, JsonElement v, string expected) => new($"{at}: '{key}' is {v.GetRawText()}, expected {expected}");
+        if (unit.ValueKind != JsonValueKind.Object) throw new JobException($"{at} is {unit.GetRawText()}, expected an object");
+        if (!unit.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.String)
+            throw new JobException($"{at}: 'model' (the ControlNet file) is missing");
+        var spec = new ControlNetSpec { Model = model.GetString()! };
+        foreach (var prop in unit.EnumerateObject())
+        {
+            var e = prop.Value;
+            double D() => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : throw Bad(prop.Name, e, "a number");
+            string S() => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Bad(prop.Name, e, "a string");
+            spec = prop.Name switch
+            {
+                "model" => spec,
+                "weight" => spec with { Weight = D() },
+                "guidance_start" => spec with { GuidanceStart = D() },
+                "guidance_end" => spec with { GuidanceEnd = D() },
+                "control_mode" => spec with { ControlMode = S() },
+                "resize_mode" => spec with { ResizeMode = S() },
+                _ => throw new JobException(
+                    $"{at}: unknown key '{prop.Name}' (expected model, weight, guidance_start, guidance_end, control_mode, resize_mode)"),
+            };
+        }
+        return spec;
+    }
+
+    /// <summary>The unit as the settings JSON holds it (the model path absolute), for <see cref="JobFile.PythonJson"/>.</summary>
+    public List<(string, object?)> ToJson() =>
+    [
+        ("model", Path.GetFullPath(Model)), ("weight", Weight), ("guidance_start", GuidanceStart),
+        ("guidance_end", GuidanceEnd), ("control_mode", ControlMode), ("resize_mode", ResizeMode),
+    ];
 
     /// <summary>
     /// The command-line form <c>MODEL[,weight=W][,start=S][,end=E][,mode=balanced|prompt|controlnet][,resize=just|crop|fill]</c>.

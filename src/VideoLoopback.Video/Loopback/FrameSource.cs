@@ -37,7 +37,7 @@ public static class FrameSource
             {
                 var resized = FrameResize.Resize(raw, job.Width, job.Height, job.ResizeMode);
                 resized.DetachFromDisposeScope();
-                frames.Add(new SourceFrame(resized, $"{frames.Count + 1:D7}.png", null));
+                frames.Add(new SourceFrame(resized, RunFolder.FrameName(frames.Count + 1), null));
             }
         }
         if (frames.Count == 0)

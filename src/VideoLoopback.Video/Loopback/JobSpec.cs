@@ -1,87 +1,206 @@
+using VideoLoopback.Video.Generation;
+using static VideoLoopback.Video.Loopback.JobKeyWrite;
+
 namespace VideoLoopback.Video.Loopback;
 
 /// <summary>
 /// Everything a loopback render needs: the original extension's script arguments and the img2img settings it took from
 /// WebUI, under the original's names (see <see cref="JobFile"/>). Immutable; <see cref="JobValidator"/> checks a whole job
-/// before the first frame.
+/// before the first frame. Each parameter is declared once, here: its <see cref="JobKeyAttribute"/> gives the settings-JSON key,
+/// the render option and help line, the range and how it is written; the property initializer is its default.
 /// </summary>
 public sealed record JobSpec
 {
     // Script arguments of the original, in its order.
+    [JobKey("input_dir", "PATH", "input_directory: a video file, a folder of images or one image.", Option = "--input")]
     public string InputDir { get; init; } = "";
+
+    [JobKey("output_dir", "FOLDER", "output_dir: each render goes to a new folder <output>/<timestamp>.", Option = "--output")]
     public string OutputDir { get; init; } = "";
+
+    [JobKey("use_mask", "BOOL", "Inpaint only where the mask is white (masks from --mask-dir, or the frames' alpha).")]
     public bool UseMask { get; init; }
+
+    [JobKey("mask_dir", "PATH", "A folder of masks named like the frames, or one mask for all.")]
     public string MaskDir { get; init; } = "";
+
+    [JobKey("mask_threshold", "N", "Mask pixels above this (0-255) are repainted. Default 127.", Min = 0, Max = 255)]
     public int MaskThreshold { get; init; } = 127;
+
+    [JobKey("read_prompt_from_txt", "BOOL", "Prompt per frame from a .txt beside each image (first line prompt, second negative).")]
     public bool ReadPromptFromTxt { get; init; }
+
+    [JobKey("output_frame_rate", "FPS", "Frame rate of the written videos. Default 30.",
+        Min = 0, MinExclusive = true, Expected = "a positive number", IntegralWrittenAsInt = true)]
     public double OutputFrameRate { get; init; } = 30;
+
+    [JobKey("max_frames", "N", "Use at most N input frames.", Min = 1)]
     public int MaxFrames { get; init; } = 9999;
+
+    [JobKey("extract_nth_frame", "N", "Use every N-th input frame. Default 1.", Min = 1)]
     public int ExtractNthFrame { get; init; } = 1;
+
+    [JobKey("is_continue", "BOOL", "The input is an earlier run's frames: take them all, no extraction.")]
     public bool IsContinue { get; init; }
+
+    [JobKey("loop_n", "N", "Loops over the whole video. Default 10.", Min = 1)]
     public int LoopN { get; init; } = 10;
+
+    [JobKey("superimpose_alpha", "A", "Weight of the frame before generation when blending the result onto it. Default 0.25.")]
     public double SuperimposeAlpha { get; init; } = 0.25;
+
+    [JobKey("fix_seed", "BOOL", "Same seed for every frame (else seed + frame). Default true.")]
     public bool FixSeed { get; init; } = true;
+
+    [JobKey("fix_subseed", "BOOL", "Same variation seed for every frame.")]
     public bool FixSubseed { get; init; }
-    public string TemporalSuperimposeMethod { get; init; } = TemporalMethods.Simple;
+
+    [JobKey("temporal_superimpose_method", "METHOD", "simple, or 'with difference mask from reference'.")]
+    public TemporalSuperimposeMethod TemporalSuperimposeMethod { get; init; }
+
+    [JobKey("temporal_superimpose_alpha_list", "LIST", "Odd-length weights of neighbouring frames, e.g. 0.1,0.8,0.1. Default 1.")]
     public string TemporalSuperimposeAlphaList { get; init; } = "1";
+
+    [JobKey("reference_frames_dir", "DIRS",
+        "Control-image folders separated by !!!, one per --controlnet (the first is also the difference-mask reference).",
+        Option = "--reference-frames-directory")]
     public string ReferenceFramesDir { get; init; } = "";
+
+    [JobKey("save_every_loop", "BOOL", "Write a video after every loop. Default true.")]
     public bool SaveEveryLoop { get; init; } = true;
+
+    [JobKey("subseed_strength_schedule", "EXPR", "Python expression of image_i, loop_i, ... per frame (see the README's schedules).",
+        Schedule = true)]
     public string SubseedStrengthSchedule { get; init; } = "";
+
+    [JobKey("denoising_schedule", "EXPR", "Denoising strength per frame, e.g. 0.4 if loop_i < 3 else 0.2.", Schedule = true)]
     public string DenoisingSchedule { get; init; } = "";
+
+    [JobKey("step_schedule", "EXPR", "Sampling steps per frame.", Schedule = true)]
     public string StepSchedule { get; init; } = "";
+
+    [JobKey("seed_schedule", "EXPR", "Seed per frame.", Schedule = true)]
     public string SeedSchedule { get; init; } = "";
+
+    [JobKey("subseed_schedule", "EXPR", "Variation seed per frame.", Schedule = true)]
     public string SubseedSchedule { get; init; } = "";
+
+    [JobKey("cfg_schedule", "EXPR", "CFG scale per frame.", Schedule = true)]
     public string CfgSchedule { get; init; } = "";
+
+    [JobKey("superimpose_alpha_schedule", "EXPR", "Superimpose alpha per frame.", Schedule = true)]
     public string SuperimposeAlphaSchedule { get; init; } = "";
+
+    [JobKey("temporal_superimpose_schedule", "EXPR", "Temporal alpha list per frame.", Schedule = true)]
     public string TemporalSuperimposeSchedule { get; init; } = "";
+
+    [JobKey("prompt_schedule", "EXPR", "Prompt per frame (may hold <lora:name:weight> tags).", Schedule = true)]
     public string PromptSchedule { get; init; } = "";
+
+    [JobKey("negative_prompt_schedule", "EXPR", "Negative prompt per frame.", Schedule = true)]
     public string NegativePromptSchedule { get; init; } = "";
+
+    [JobKey("batch_count_schedule", "EXPR", "Batch count (images blended per frame) per frame.", Schedule = true)]
     public string BatchCountSchedule { get; init; } = "";
+
+    [JobKey("image_post_processing_schedule", "EXPR",
+        "PIL-style filter applied to each result, e.g. lambda img: img.filter(ImageFilter.SHARPEN).", Schedule = true)]
     public string ImagePostProcessingSchedule { get; init; } = "";
-    public string VideoPostProcessMethod { get; init; } = "None";
+
+    [JobKey("video_post_process_method", "METHOD", "None or FastDVDNet (denoise each finished loop).")]
+    public VideoPostProcessMethod VideoPostProcessMethod { get; init; }
+
+    [JobKey("video_post_process_alpha", "A", "Weight of the denoised frame. Default 0.3.")]
     public double VideoPostProcessAlpha { get; init; } = 0.3;
+
+    [JobKey("fastdvdnet_noise_sigma", "S", "FastDVDNet noise level, 0-255 scale. Default 60.", IntegralWrittenAsInt = true)]
     public double FastdvdnetNoiseSigma { get; init; } = 60;
 
     // img2img settings (WebUI's processing object).
     /// <summary>-1 picks a random seed when the render starts (WebUI's fix_seed).</summary>
+    [JobKey("seed", "N", "-1 picks a random seed at the start. Default -1.")]
     public long Seed { get; init; } = -1;
+
+    [JobKey("subseed", "N", "Variation seed; -1 picks one at random.")]
     public long Subseed { get; init; } = -1;
+
+    [JobKey("subseed_strength", "S", "Variation strength 0..1. Default 0.")]
     public double SubseedStrength { get; init; }
+
+    [JobKey("cfg_scale", "S", "Classifier-free guidance scale. Default 7.")]
     public double CfgScale { get; init; } = 7;
+
+    [JobKey("prompt", "TEXT", "Prompt, WebUI syntax: (word:1.2), [a:b:0.5], AND, <lora:name:0.8>.")]
     public string Prompt { get; init; } = "";
+
+    [JobKey("negative_prompt", "TEXT", "Negative prompt.")]
     public string NegativePrompt { get; init; } = "";
+
+    [JobKey("sampler_name", "NAME", "WebUI sampler name, e.g. 'Euler a', 'DPM++ 2M', 'DPM++ 2M Karras'. Default Euler a.")]
     public string SamplerName { get; init; } = "Euler a";
+
+    [JobKey("width", "N", "Generation width, a multiple of 8. Default 512.", Min = 1)]
     public int Width { get; init; } = 512;
+
+    [JobKey("height", "N", "Generation height, a multiple of 8. Default 512.", Min = 1)]
     public int Height { get; init; } = 512;
+
+    /// <summary>WebUI writes null when img2img never set it: its default 0.75.</summary>
+    [JobKey("denoising_strength", "S", "0 keeps the frame, 1 ignores it. Default 0.4.", Min = 0, Max = 1, NullReadsAs = 0.75)]
     public double DenoisingStrength { get; init; } = 0.4;
+
+    [JobKey("batch_size", "N", "Images per sampler batch, blended into the frame. Default 1.", Min = 1)]
     public int BatchSize { get; init; } = 1;
+
+    [JobKey("n_iter", "N", "n_iter: sampler batches per frame. Default 1.", Option = "--batch-count", Min = 1)]
     public int NIter { get; init; } = 1;
+
+    [JobKey("steps", "N", "Sampling steps (img2img runs about steps x denoising of them). Default 20.", Min = 1)]
     public int Steps { get; init; } = 20;
+
+    [JobKey("resize_mode", "N", "0 just resize, 1 crop and resize, 2 resize and fill. Default 0.", Min = 0, Max = 3,
+        Expected = "0 (just resize), 1 (crop and resize), 2 (resize and fill) or 3 (latent upscale)")]
     public int ResizeMode { get; init; }
+
+    [JobKey("clip_skip", "N", "CLIP layers to skip from the end (1 = none). Default 1.")]
     public int ClipSkip { get; init; } = 1;
 
-    /// <summary>Checkpoint file for the SD generator (not part of the original's settings).</summary>
+    // Ours, not the original's.
+    /// <summary>Checkpoint file for the SD generator.</summary>
+    [JobKey("model", "FILE", "SD checkpoint for --generator sd (default weights/v1-5-pruned-emaonly.safetensors).",
+        Option = "--model|--checkpoint", Write = Never)]
     public string? Model { get; init; }
+
+    /// <summary>Frames handed to the generator per call; results do not depend on it.</summary>
+    [JobKey("generator_batch", "N", "Frames per generator call (results do not depend on it). Default 8.", Min = 1, Write = Never,
+        ResumeMayChange = true)]
+    public int GeneratorBatch { get; init; } = 8;
 
     /// <summary>
     /// FastDVDNet weights (.pth or .safetensors) for video_post_process_method FastDVDNet; null = the default
-    /// locations (weights/fastdvdnet/model.pth or model.safetensors, see weights/README.md). Not part of the original's settings.
+    /// locations (weights/fastdvdnet/model.pth or model.safetensors, see weights/README.md).
     /// </summary>
+    [JobKey("fastdvdnet_weights", "PATH", "FastDVDNet weights, .pth or .safetensors (default weights/fastdvdnet/model.pth or model.safetensors).",
+        Write = WhenChanged, WrittenAsFullPath = true, ResumeMayChange = true)]
     public string? FastdvdnetWeights { get; init; }
 
-    /// <summary>ControlNet units, one per <c>!!!</c>-separated reference directory (or one fed the input frames). Not part of the original's settings.</summary>
+    /// <summary>ControlNet units, one per <c>!!!</c>-separated reference directory (or one fed the input frames).</summary>
+    [JobKey("controlnet_units", "SPEC",
+        "A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]. " +
+        "Unit k reads the k-th reference folder, or the input frames when there is none.", Option = "--controlnet", Write = WhenChanged)]
     public IReadOnlyList<ControlNetSpec> ControlNets { get; init; } = [];
 
-    /// <summary>LoRAs for every frame, <c>name[:multiplier]</c>; prompt tags add to them. Not part of the original's settings.</summary>
+    /// <summary>LoRAs for every frame, <c>name[:multiplier]</c>; prompt tags add to them.</summary>
+    [JobKey("loras", "NAME[:WEIGHT]", "A LoRA for every frame, repeatable (prompt tags <lora:name:weight> add to these).",
+        Option = "--lora", Write = WhenChanged)]
     public IReadOnlyList<string> Loras { get; init; } = [];
 
     /// <summary>Folder the LoRA names (job and prompt tags) are looked up in, recursively; null = weights/lora.</summary>
+    [JobKey("lora_dir", "FOLDER", "Where LoRA names are looked up, recursively. Default weights/lora.",
+        Write = WhenChanged, WrittenAsFullPath = true)]
     public string? LoraDir { get; init; }
 
     public const string DefaultLoraDir = "weights/lora";
-
-    /// <summary>Frames handed to the generator per call; results do not depend on it.</summary>
-    public int GeneratorBatch { get; init; } = 8;
 
     /// <summary>The alpha list parsed the way the original does: comma separated floats, empty parts skipped, <c>[1]</c> when empty.</summary>
     public IReadOnlyList<double> TemporalAlphas()
@@ -101,20 +220,27 @@ public sealed record JobSpec
     public IReadOnlyList<string> ReferenceDirs() =>
         ReferenceFramesDir.Split("!!!").Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
 
-    public bool UsesDifferenceMask => TemporalSuperimposeMethod == TemporalMethods.WithDifferenceMask;
-}
+    public bool UsesDifferenceMask => TemporalSuperimposeMethod == TemporalSuperimposeMethod.WithDifferenceMask;
 
-/// <summary>The original's video_post_process_method values.</summary>
-public static class VideoPostProcessMethods
-{
-    public const string None = "None";
-    public const string FastDvdNet = "FastDVDNet";
-}
-
-public static class TemporalMethods
-{
-    public const string Simple = "simple";
-    public const string WithDifferenceMask = "with difference mask from reference";
+    /// <summary>WebUI's p for this job before any schedule: the img2img settings as they are (resolve seeds of -1 first).</summary>
+    public FrameGenerationParams GenerationParams() => new()
+    {
+        Prompt = Prompt,
+        NegativePrompt = NegativePrompt,
+        Seed = Seed,
+        Subseed = Subseed,
+        SubseedStrength = SubseedStrength,
+        CfgScale = CfgScale,
+        Steps = Steps,
+        DenoisingStrength = DenoisingStrength,
+        BatchSize = BatchSize,
+        BatchCount = NIter,
+        Width = Width,
+        Height = Height,
+        ResizeMode = ResizeMode,
+        SamplerName = SamplerName,
+        ClipSkip = ClipSkip,
+    };
 }
 
 /// <summary>A job that cannot run; the message names the parameter, file or expression and what was expected.</summary>

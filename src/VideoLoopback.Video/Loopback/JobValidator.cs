@@ -1,7 +1,6 @@
 using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Video.Ffmpeg;
 using VideoLoopback.Video.FastDvdNet;
-using VideoLoopback.Video.Generation;
 
 namespace VideoLoopback.Video.Loopback;
 
@@ -19,27 +18,11 @@ public static class JobValidator
         if (!Directory.Exists(job.InputDir) && !File.Exists(job.InputDir))
             throw new JobException($"input_dir: '{job.InputDir}' does not exist");
         if (job.OutputDir.Length == 0) throw new JobException("output_dir is empty");
-        Positive("loop_n", job.LoopN);
-        Positive("width", job.Width);
-        Positive("height", job.Height);
-        Positive("batch_size", job.BatchSize);
-        Positive("n_iter", job.NIter);
-        Positive("steps", job.Steps);
-        Positive("max_frames", job.MaxFrames);
-        Positive("extract_nth_frame", job.ExtractNthFrame);
-        Positive("generator_batch", job.GeneratorBatch);
-        if (!(job.OutputFrameRate > 0)) throw new JobException($"output_frame_rate is {job.OutputFrameRate}, expected a positive number");
-        if (job.MaskThreshold is < 0 or > 255) throw new JobException($"mask_threshold is {job.MaskThreshold}, expected 0..255");
-        if (job.ResizeMode is < 0 or > 3) throw new JobException($"resize_mode is {job.ResizeMode}, expected 0 (just resize), 1 (crop and resize), 2 (resize and fill) or 3 (latent upscale)");
-        if (job.DenoisingStrength is < 0 or > 1) throw new JobException($"denoising_strength is {job.DenoisingStrength}, expected 0..1");
+        foreach (var parameter in JobParameters.All) parameter.CheckRange(job);
         var alphas = job.TemporalAlphas();
         if (alphas.Count % 2 != 1)
             throw new JobException($"temporal_superimpose_alpha_list '{job.TemporalSuperimposeAlphaList}' has {alphas.Count} weights, expected an odd number (current frame in the middle)");
-        if (job.TemporalSuperimposeMethod is not (TemporalMethods.Simple or TemporalMethods.WithDifferenceMask))
-            throw new JobException($"temporal_superimpose_method is '{job.TemporalSuperimposeMethod}', expected '{TemporalMethods.Simple}' or '{TemporalMethods.WithDifferenceMask}'");
-        if (job.VideoPostProcessMethod is not (VideoPostProcessMethods.None or VideoPostProcessMethods.FastDvdNet))
-            throw new JobException($"video_post_process_method is '{job.VideoPostProcessMethod}', expected '{VideoPostProcessMethods.None}' or '{VideoPostProcessMethods.FastDvdNet}'");
-        if (job.VideoPostProcessMethod == VideoPostProcessMethods.FastDvdNet)
+        if (job.VideoPostProcessMethod == VideoPostProcessMethod.FastDvdNet)
         {
             if (!double.IsFinite(job.FastdvdnetNoiseSigma) || job.FastdvdnetNoiseSigma < 0)
                 throw new JobException($"fastdvdnet_noise_sigma is {job.FastdvdnetNoiseSigma}, expected a number >= 0 (0-255 scale; the network was trained for 5..55)");
@@ -66,20 +49,14 @@ public static class JobValidator
         var names = InputNames(job, alphas.Count);
         if (job.UseMask && Directory.Exists(job.MaskDir))
         {
-            var loopNames = job.LoopN > 1 ? Enumerable.Range(0, names.Count).Select(i => $"{i:D7}.png") : [];
+            var loopNames = job.LoopN > 1 ? Enumerable.Range(0, names.Count).Select(RunFolder.FrameName) : [];
             foreach (var name in names.Concat(loopNames).Distinct())
                 if (!File.Exists(Path.Combine(job.MaskDir, name)))
                     warnings.Add($"Warning: mask folder '{job.MaskDir}' has no '{name}': that frame is rendered without mask");
         }
 
         // Every schedule must parse and give a value of the right type at image_i = 1, loop_i = 1.
-        var start = new FrameGenerationParams
-        {
-            Prompt = job.Prompt, NegativePrompt = job.NegativePrompt, Seed = Math.Max(0, job.Seed), Subseed = Math.Max(0, job.Subseed),
-            SubseedStrength = job.SubseedStrength, CfgScale = job.CfgScale, Steps = job.Steps, DenoisingStrength = job.DenoisingStrength,
-            BatchSize = job.BatchSize, BatchCount = job.NIter, Width = job.Width, Height = job.Height, ResizeMode = job.ResizeMode,
-            SamplerName = job.SamplerName, ClipSkip = job.ClipSkip,
-        };
+        var start = (job with { Seed = Math.Max(0, job.Seed), Subseed = Math.Max(0, job.Subseed) }).GenerationParams();
         try
         {
             new ParameterSequence(job, start, schedules, null).Next(0, 0);
@@ -111,11 +88,6 @@ public static class JobValidator
         foreach (var lora in loras)
             if (LoraLibrary.FindFile(folder, lora.Name) is null)
                 throw new JobException($"loras: '{lora.Name}' not found in '{folder}' (expected {lora.Name}.safetensors there or in a subfolder)");
-    }
-
-    private static void Positive(string name, long value)
-    {
-        if (value < 1) throw new JobException($"{name} is {value}, expected at least 1");
     }
 
     /// <summary>The loop-1 frame names (what a mask folder must hold); checks a video can be read and has frames.</summary>

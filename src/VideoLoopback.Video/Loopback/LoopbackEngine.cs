@@ -21,90 +21,42 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
 
     public RenderResult Run(RenderOptions options, CancellationToken cancellation = default)
     {
-        var timestamp = options.Timestamp ?? RenderOptions.Now();
-        var runDir = Path.Combine(job.OutputDir, timestamp);
-        var framesDir = Path.Combine(runDir, "output_frames");
-        var start = StartParams(options.Resume);
+        var run = RunFolder.For(job.OutputDir, options.Timestamp ?? RenderOptions.Now());
+        var started = WithStartSeeds(options.Resume);
         using var inputs = new FrameStore(FrameSource.Load(job, device));
-        int frameCount = inputs.Count;
-        if (frameCount == 0) throw new JobException($"input_dir: '{job.InputDir}' has no image frames");
-        var alphas = job.TemporalAlphas();
+        if (inputs.Count == 0) throw new JobException($"input_dir: '{job.InputDir}' has no image frames");
         var referenceDirs = job.ReferenceDirs();
         var ownedReferences = referenceDirs.Select(d => new FrameStore(FrameSource.LoadReference(d, job, device))).ToList();
         try
         {
-            CheckReferenceLengths(referenceDirs, ownedReferences, frameCount, options);
+            CheckReferenceLengths(referenceDirs, ownedReferences, inputs.Count, options);
             if (options.Resume)
             {
-                if (!Directory.Exists(framesDir)) throw new JobException($"--resume: '{framesDir}' does not exist; nothing to resume");
+                if (!Directory.Exists(run.FramesDirectory)) throw new JobException($"--resume: '{run.FramesDirectory}' does not exist; nothing to resume");
             }
             else
             {
-                Directory.CreateDirectory(framesDir);
-                File.WriteAllText(Path.Combine(runDir, timestamp + ".json"), JobFile.Settings(job, timestamp, start, generator.ModelName, generator.ModelHash));
+                Directory.CreateDirectory(run.FramesDirectory);
+                File.WriteAllText(run.SettingsFile, JobFile.Settings(started, run.Timestamp, generator.ModelName, generator.ModelHash));
             }
 
             // Loaded once per render; the frames stay on the device.
-            using var postProcess = job.VideoPostProcessMethod == VideoPostProcessMethods.FastDvdNet
+            using var postProcess = job.VideoPostProcessMethod == VideoPostProcessMethod.FastDvdNet
                 ? FastDvdNetPostProcess.Load(job.FastdvdnetWeights, device)
                 : null;
             var references = referenceDirs.Count == 0 ? [inputs] : ownedReferences;
             if (job.UsesDifferenceMask && references.Count == 0)
                 throw new JobException("temporal_superimpose_method: 'with difference mask from reference' needs a reference_frames_directory");
-            var referenceWindows = references.Select(r => new TemporalWindow(r.Count, alphas.Count)).ToList();
             var promptFiles = job.ReadPromptFromTxt
                 ? inputs.Frames.Select(f => f.Path is null ? ((string?)null, (string?)null) : PromptFiles.ForFrame(f.Path)).ToList()
                 : null;
-            var sequence = new ParameterSequence(job, start, schedules, promptFiles);
             using var masks = new MaskSource(job, device) { Warn = options.Warn };
-            using var writer = new CheckpointWriter();
-            var (resumeLoop, resumeFrame) = options.Resume ? ResumePoint(framesDir, frameCount, job.LoopN) : (0, 0);
-            var audio = FrameSource.IsVideo(job.InputDir) && VideoInfo.Probe(job.InputDir).HasAudio ? job.InputDir : null;
-            var videos = new List<string>();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            long total = (long)job.LoopN * frameCount, rendered = 0;
-
-            FrameStore current = inputs;
-            try
+            using var state = new LoopState(job, inputs, references, options)
             {
-                for (int loop = 0; loop < job.LoopN; loop++)
-                {
-                    var loopDir = Path.Combine(framesDir, $"loop_{loop + 1}");
-                    if (loop < resumeLoop)
-                    {
-                        // Finished before: replay the parameters (seed progression, schedules) without pixels.
-                        for (int i = 0; i < frameCount; i++) sequence.Next(i, loop);
-                        if (loop == resumeLoop - 1 || (job.SaveEveryLoop && options.EncodeVideos && !File.Exists(LoopVideo(runDir, timestamp, loop))))
-                        {
-                            var finished = new FrameStore(LoadLoopOutputs(loopDir, frameCount));
-                            if (job.SaveEveryLoop && options.EncodeVideos && !File.Exists(LoopVideo(runDir, timestamp, loop)))
-                                Encode(finished, LoopVideo(runDir, timestamp, loop), audio, options, videos);
-                            if (loop == resumeLoop - 1) Replace(ref current, finished, inputs);
-                            else finished.Dispose();
-                        }
-                        continue;
-                    }
-                    if (cancellation.IsCancellationRequested) return Stop(writer, runDir, timestamp, videos, rendered);
-                    Directory.CreateDirectory(loopDir);
-                    int skip = loop == resumeLoop ? resumeFrame : 0;
-                    var outputs = RenderLoop(loop, current, references, referenceWindows, alphas, sequence, masks, writer, loopDir,
-                        skip, options, clock, total, ref rendered, cancellation);
-                    if (outputs is null) return Stop(writer, runDir, timestamp, videos, rendered);
-                    if (postProcess is not null) outputs = PostProcess(postProcess, outputs, start.Seed, loop, writer);
-                    Replace(ref current, new FrameStore(outputs), inputs);
-                    if (job.SaveEveryLoop && options.EncodeVideos)
-                        Encode(current, LoopVideo(runDir, timestamp, loop), audio, options, videos);
-                    foreach (var w in referenceWindows) w.Reset();
-                }
-                if (options.EncodeVideos)
-                    Encode(current, Path.Combine(runDir, $"{timestamp}.mp4"), audio, options, videos);
-                writer.Complete();
-                return new RenderResult(runDir, timestamp, false, videos, rendered);
-            }
-            finally
-            {
-                if (!ReferenceEquals(current, inputs)) current.Dispose();
-            }
+                Sequence = new ParameterSequence(job, started.GenerationParams(), schedules, promptFiles),
+                Masks = masks,
+            };
+            return RenderLoops(run, state, postProcess, started.Seed, cancellation);
         }
         finally
         {
@@ -112,12 +64,47 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         }
     }
 
+    private RenderResult RenderLoops(RunFolder run, LoopState state, FastDvdNetPostProcess? postProcess, long seed, CancellationToken cancellation)
+    {
+        int frameCount = state.Inputs.Count;
+        var (resumeLoop, resumeFrame) = state.Options.Resume ? run.ResumePoint(frameCount, job.LoopN) : (0, 0);
+        var audio = FrameSource.IsVideo(job.InputDir) && VideoInfo.Probe(job.InputDir).HasAudio ? job.InputDir : null;
+        bool loopVideos = job.SaveEveryLoop && state.Options.EncodeVideos;
+        for (int loop = 0; loop < job.LoopN; loop++)
+        {
+            if (loop < resumeLoop)
+            {
+                // Finished before: replay the parameters (seed progression, schedules) without pixels.
+                for (int i = 0; i < frameCount; i++) state.Sequence.Next(i, loop);
+                bool videoMissing = loopVideos && !File.Exists(run.LoopVideo(loop));
+                if (loop == resumeLoop - 1 || videoMissing)
+                {
+                    var finished = new FrameStore(run.ReadLoopOutputs(loop, frameCount, device));
+                    if (videoMissing) Encode(state, finished, run.LoopVideo(loop), audio);
+                    if (loop == resumeLoop - 1) state.Replace(finished);
+                    else finished.Dispose();
+                }
+                continue;
+            }
+            if (cancellation.IsCancellationRequested) return Stop(run, state);
+            Directory.CreateDirectory(run.LoopDirectory(loop));
+            var outputs = RenderLoop(run, state, loop, loop == resumeLoop ? resumeFrame : 0, cancellation);
+            if (outputs is null) return Stop(run, state);
+            if (postProcess is not null) outputs = PostProcess(postProcess, outputs, LoopNoiseSeed(seed, loop), state.Writer);
+            state.Replace(new FrameStore(outputs));
+            if (loopVideos) Encode(state, state.Current, run.LoopVideo(loop), audio);
+        }
+        if (state.Options.EncodeVideos) Encode(state, state.Current, run.FinalVideo, audio);
+        state.Writer.Complete();
+        return new RenderResult(run.Directory, run.Timestamp, false, state.Videos, state.FramesRendered);
+    }
+
     /// <summary>
     /// FastDVDNet over the loop's frames; the results replace the frames and their files (queued after the unprocessed
-    /// ones, so they land last). The noise comes from a generator seeded by (seed, loop): a loop draws the same noise
-    /// whether the render ran straight through or resumed.
+    /// ones, so they land last). The noise comes from a generator seeded by <paramref name="noiseSeed"/>
+    /// (<see cref="LoopNoiseSeed"/>): a loop draws the same noise whether the render ran straight through or resumed.
     /// </summary>
-    private List<SourceFrame> PostProcess(FastDvdNetPostProcess postProcess, List<SourceFrame> frames, long seed, int loop, CheckpointWriter writer)
+    private List<SourceFrame> PostProcess(FastDvdNetPostProcess postProcess, List<SourceFrame> frames, ulong noiseSeed, CheckpointWriter writer)
     {
         var channels = frames[0].Pixels.shape[0];
         if (frames.Any(f => f.Pixels.shape[0] != channels))
@@ -127,7 +114,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         {
             using (var scope = NewDisposeScope())
             {
-                using var noise = new Generator(LoopNoiseSeed(seed, loop), device);
+                using var noise = new Generator(noiseSeed, device);
                 // [N,C,H,W] uint8
                 var result = postProcess.Apply(stack(frames.Select(f => f.Pixels).ToArray()), job.FastdvdnetNoiseSigma, job.VideoPostProcessAlpha, noise);
                 for (int i = 0; i < frames.Count; i++)
@@ -152,39 +139,30 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
     /// <summary>The post-process noise seed of a loop: the render's start seed mixed with the 0-based loop index.</summary>
     public static ulong LoopNoiseSeed(long seed, int loop) => unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)loop + 1);
 
-    private static RenderResult Stop(CheckpointWriter writer, string runDir, string timestamp, List<string> videos, long rendered)
+    private static RenderResult Stop(RunFolder run, LoopState state)
     {
-        writer.Complete();
-        return new RenderResult(runDir, timestamp, true, videos, rendered);
+        state.Writer.Complete();
+        return new RenderResult(run.Directory, run.Timestamp, true, state.Videos, state.FramesRendered);
     }
 
-    private static void Replace(ref FrameStore current, FrameStore next, FrameStore inputs)
+    /// <summary>
+    /// Renders one loop from frame <paramref name="skip"/> on (the earlier ones are read back from the run folder); returns
+    /// its output frames, or null when cancelled (after the batch in flight).
+    /// </summary>
+    private List<SourceFrame>? RenderLoop(RunFolder run, LoopState state, int loop, int skip, CancellationToken cancellation)
     {
-        if (!ReferenceEquals(current, inputs)) current.Dispose();
-        current = next;
-    }
-
-    private static string LoopVideo(string runDir, string timestamp, int loop) => Path.Combine(runDir, $"{timestamp}-loop_{loop + 1}.mp4");
-
-    /// <summary>Renders one loop; returns its output frames, or null when cancelled (after the batch in flight).</summary>
-    private List<SourceFrame>? RenderLoop(int loop, FrameStore frames, IReadOnlyList<FrameStore> references,
-        IReadOnlyList<TemporalWindow> referenceWindows, IReadOnlyList<double> startAlphas, ParameterSequence sequence,
-        MaskSource masks, CheckpointWriter writer, string loopDir, int skip, RenderOptions options,
-        System.Diagnostics.Stopwatch clock, long total, ref long rendered, CancellationToken cancellation)
-    {
-        int count = frames.Count;
-        var window = new TemporalWindow(count, startAlphas.Count);
+        int count = state.Current.Count;
+        state.StartLoop();
         var outputs = new List<SourceFrame>(count);
         try
         {
             int i = 0;
             for (; i < skip; i++)
             {
-                sequence.Next(i, loop);
-                window.MoveNext();
-                foreach (var w in referenceWindows) w.MoveNext();
+                state.Sequence.Next(i, loop);
+                state.MoveNext();
             }
-            if (skip > 0) outputs.AddRange(LoadLoopOutputs(loopDir, skip));
+            if (skip > 0) outputs.AddRange(run.ReadLoopOutputs(loop, skip, device));
 
             int batchSize = Math.Max(1, job.GeneratorBatch);
             while (i < count)
@@ -196,9 +174,8 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                 // uninterrupted run did (a shared UNet batch rounds differently from a lone frame).
                 while (i < count && (batch.Count == 0 || i % batchSize != 0))
                 {
-                    batch.Add(Plan(i, loop, frames, window, references, referenceWindows, sequence, masks));
-                    window.MoveNext();
-                    foreach (var w in referenceWindows) w.MoveNext();
+                    batch.Add(Plan(state, i, loop));
+                    state.MoveNext();
                     i++;
                 }
                 List<(int Index, Tensor Pixels)> generated;
@@ -214,13 +191,11 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                 }
                 foreach (var result in generated)
                 {
-                    var path = Path.Combine(loopDir, $"{result.Index:D7}.png");
-                    writer.Enqueue(path, result.Pixels);
+                    var path = run.FramePath(loop, result.Index);
+                    state.Writer.Enqueue(path, result.Pixels);
                     result.Pixels.DetachFromDisposeScope();
-                    outputs.Add(new SourceFrame(result.Pixels, $"{result.Index:D7}.png", path));
-                    rendered++;
-                    options.Progress?.Report(new RenderProgress(loop + 1, job.LoopN, result.Index + 1, count,
-                        (long)loop * count + result.Index + 1, total, clock.Elapsed, rendered));
+                    outputs.Add(new SourceFrame(result.Pixels, RunFolder.FrameName(result.Index), path));
+                    state.FrameRendered(loop, result.Index);
                 }
             }
             return outputs;
@@ -252,16 +227,17 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         foreach (var f in frames) f.Pixels.Dispose();
     }
 
-    private PlannedFrame Plan(int index, int loop, FrameStore frames, TemporalWindow window, IReadOnlyList<FrameStore> references,
-        IReadOnlyList<TemporalWindow> referenceWindows, ParameterSequence sequence, MaskSource masks)
+    private PlannedFrame Plan(LoopState state, int index, int loop)
     {
-        var settings = sequence.Next(index, loop);
+        var settings = state.Sequence.Next(index, loop);
+        var frames = state.Current;
+        var window = state.Window;
         var current = frames[window.CurrentFrame];
-        var mask = masks.For(current);
+        var mask = state.Masks.For(current);
         var init = job.UsesDifferenceMask
-            ? TemporalBlend.WithDifferenceMask(frames, window, references[0], referenceWindows[0], settings.TemporalAlphas, mask)
+            ? TemporalBlend.WithDifferenceMask(frames, window, state.References[0], state.ReferenceWindows[0], settings.TemporalAlphas, mask)
             : TemporalBlend.Simple(frames, window, settings.TemporalAlphas, mask);
-        var controls = references.Select((r, q) => r[referenceWindows[q].CurrentFrame].Pixels).ToList();
+        var controls = state.References.Select((r, q) => r[state.ReferenceWindows[q].CurrentFrame].Pixels).ToList();
         return new PlannedFrame(index, current, settings, init, mask, controls);
     }
 
@@ -299,11 +275,11 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         return results;
     }
 
-    private void Encode(FrameStore frames, string path, string? audio, RenderOptions options, List<string> videos)
+    private void Encode(LoopState state, FrameStore frames, string path, string? audio)
     {
         if (job.Width % 2 != 0 || job.Height % 2 != 0)
         {
-            options.Warn($"Warning: no video for {job.Width}x{job.Height} frames: H.264 yuv420p needs an even width and height ({path})");
+            state.Options.Warn($"Warning: no video for {job.Width}x{job.Height} frames: H.264 yuv420p needs an even width and height ({path})");
             return;
         }
         int channels = (int)frames[0].Pixels.shape[0] == 4 ? 4 : 3;
@@ -314,54 +290,15 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             encoder.Write(converted);
         }
         encoder.Finish();
-        videos.Add(path);
+        state.VideoWritten(path);
     }
 
-    /// <summary>WebUI's p at the start of the run; fix_seed turns -1 into a random seed (a resumed run has them fixed).</summary>
-    private FrameGenerationParams StartParams(bool resume)
+    /// <summary>The job as the render starts it: fix_seed turns a seed of -1 into a random one (a resumed run has them fixed).</summary>
+    private JobSpec WithStartSeeds(bool resume)
     {
         if (resume && (job.Seed == -1 || job.Subseed == -1))
             throw new JobException("--resume: the run's settings hold no fixed seed and subseed");
         static long Fix(long seed) => seed == -1 ? Random.Shared.NextInt64(4294967294) : seed;
-        return new FrameGenerationParams
-        {
-            Prompt = job.Prompt,
-            NegativePrompt = job.NegativePrompt,
-            Seed = Fix(job.Seed),
-            Subseed = Fix(job.Subseed),
-            SubseedStrength = job.SubseedStrength,
-            CfgScale = job.CfgScale,
-            Steps = job.Steps,
-            DenoisingStrength = job.DenoisingStrength,
-            BatchSize = job.BatchSize,
-            BatchCount = job.NIter,
-            Width = job.Width,
-            Height = job.Height,
-            ResizeMode = job.ResizeMode,
-            SamplerName = job.SamplerName,
-            ClipSkip = job.ClipSkip,
-        };
+        return job with { Seed = Fix(job.Seed), Subseed = Fix(job.Subseed) };
     }
-
-    /// <summary>The first loop (0-based) with frames missing and how many of its frames are finished (a complete prefix).</summary>
-    public static (int Loop, int Frame) ResumePoint(string framesDir, int frameCount, int loopCount)
-    {
-        for (int loop = 0; loop < loopCount; loop++)
-        {
-            var dir = Path.Combine(framesDir, $"loop_{loop + 1}");
-            int done = 0;
-            while (done < frameCount && File.Exists(Path.Combine(dir, $"{done:D7}.png"))) done++;
-            if (done < frameCount) return (loop, done);
-        }
-        return (loopCount, 0);
-    }
-
-    private List<SourceFrame> LoadLoopOutputs(string loopDir, int count) =>
-        Enumerable.Range(0, count).Select(i =>
-        {
-            var path = Path.Combine(loopDir, $"{i:D7}.png");
-            var pixels = ImageFile.Read(path, device).Image;
-            pixels.DetachFromDisposeScope();
-            return new SourceFrame(pixels, $"{i:D7}.png", path);
-        }).ToList();
 }

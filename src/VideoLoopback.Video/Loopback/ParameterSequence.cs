@@ -11,8 +11,8 @@ public sealed class ParameterSequence
 {
     private readonly JobSpec _job;
     private readonly IReadOnlyList<(string? Prompt, string? Negative)>? _promptFiles;
-    private readonly ICompiledSchedule? _subseedStrength, _denoising, _steps, _seed, _subseed, _cfg, _superimpose,
-        _temporal, _prompt, _negative, _batchCount, _postProcessing;
+    /// <summary>The job's schedules that are set, compiled, by their <see cref="JobSpec"/> property name.</summary>
+    private readonly Dictionary<string, ICompiledSchedule> _schedules;
 
     private FrameGenerationParams _p;
     private double _superimposeAlpha;
@@ -28,23 +28,17 @@ public sealed class ParameterSequence
         _promptFiles = promptFiles;
         _superimposeAlpha = job.SuperimposeAlpha;
         _temporalAlphas = job.TemporalAlphas();
-        ICompiledSchedule? C(string name, string expr) => expr.Length == 0 ? null : compiler.Compile(name, expr);
-        _subseedStrength = C("subseed_strength_schedule", job.SubseedStrengthSchedule);
-        _denoising = C("denoising_schedule", job.DenoisingSchedule);
-        _steps = C("step_schedule", job.StepSchedule);
-        _seed = C("seed_schedule", job.SeedSchedule);
-        _subseed = C("subseed_schedule", job.SubseedSchedule);
-        _cfg = C("cfg_schedule", job.CfgSchedule);
-        _superimpose = C("superimpose_alpha_schedule", job.SuperimposeAlphaSchedule);
-        _temporal = C("temporal_superimpose_schedule", job.TemporalSuperimposeSchedule);
-        _prompt = C("prompt_schedule", job.PromptSchedule);
-        _negative = C("negative_prompt_schedule", job.NegativePromptSchedule);
-        _batchCount = C("batch_count_schedule", job.BatchCountSchedule);
-        _postProcessing = C("image_post_processing_schedule", job.ImagePostProcessingSchedule);
+        // Compiled in the table's order, which is the original's: the first bad expression is the one reported.
+        _schedules = JobParameters.Schedules.Select(schedule => (schedule, Expression: (string)schedule.Get(job)!))
+            .Where(s => s.Expression.Length > 0)
+            .ToDictionary(s => s.schedule.PropertyName, s => compiler.Compile(s.schedule.Key, s.Expression));
     }
 
-    private static int ToInt(long value, string name) =>
-        value is >= int.MinValue and <= int.MaxValue ? (int)value : throw new JobException($"{name}: {value} is out of range");
+    private static int ToInt(long value, string property) => value is >= int.MinValue and <= int.MaxValue
+        ? (int)value
+        : throw new JobException($"{JobParameters.Of(property).Key}: {value} is out of range");
+
+    private ICompiledSchedule? Schedule(string property) => _schedules.GetValueOrDefault(property);
 
     /// <summary>The current img2img settings (after the last frame's seed progression).</summary>
     public FrameGenerationParams Current => _p;
@@ -54,55 +48,60 @@ public sealed class ParameterSequence
     {
         int imageI = imageIndex + 1, loopI = loopIndex + 1;
         var p = _p;
-        if (_subseedStrength != null)
-            p = p with { SubseedStrength = _subseedStrength.AsDouble(imageI, loopI) };
-        if (_denoising != null)
-            p = p with { DenoisingStrength = _denoising.AsDouble(imageI, loopI) };
-        if (_steps != null)
-            p = p with { Steps = ToInt(_steps.AsInt(imageI, loopI), "step_schedule") };
-        if (_seed != null)
-            p = p with { Seed = _seed.AsInt(imageI, loopI) };
-        if (_subseed != null)
-            p = p with { Subseed = _subseed.AsInt(imageI, loopI) };
-        if (_cfg != null)
-            p = p with { CfgScale = _cfg.AsDouble(imageI, loopI) };
-        if (_superimpose != null)
-            _superimposeAlpha = _superimpose.AsDouble(imageI, loopI);
-        if (_temporal != null)
+        if (Schedule(nameof(JobSpec.SubseedStrengthSchedule)) is { } subseedStrength)
+            p = p with { SubseedStrength = subseedStrength.AsDouble(imageI, loopI) };
+        if (Schedule(nameof(JobSpec.DenoisingSchedule)) is { } denoising)
+            p = p with { DenoisingStrength = denoising.AsDouble(imageI, loopI) };
+        if (Schedule(nameof(JobSpec.StepSchedule)) is { } steps)
+            p = p with { Steps = ToInt(steps.AsInt(imageI, loopI), nameof(JobSpec.StepSchedule)) };
+        var seed = Schedule(nameof(JobSpec.SeedSchedule));
+        if (seed != null)
+            p = p with { Seed = seed.AsInt(imageI, loopI) };
+        var subseed = Schedule(nameof(JobSpec.SubseedSchedule));
+        if (subseed != null)
+            p = p with { Subseed = subseed.AsInt(imageI, loopI) };
+        if (Schedule(nameof(JobSpec.CfgSchedule)) is { } cfg)
+            p = p with { CfgScale = cfg.AsDouble(imageI, loopI) };
+        if (Schedule(nameof(JobSpec.SuperimposeAlphaSchedule)) is { } superimpose)
+            _superimposeAlpha = superimpose.AsDouble(imageI, loopI);
+        if (Schedule(nameof(JobSpec.TemporalSuperimposeSchedule)) is { } temporal)
         {
-            var list = _temporal.AsDoubleList(imageI, loopI);
+            var list = temporal.AsDoubleList(imageI, loopI);
             if (list.Count != _temporalAlphas.Count)
                 throw new JobException($"temporal_superimpose_schedule: gave {list.Count} weights at image_i={imageI}, loop_i={loopI}; " +
                                        $"expected {_temporalAlphas.Count} (the length of temporal_superimpose_alpha_list)");
             _temporalAlphas = list;
         }
-        if (_prompt != null)
-            p = p with { Prompt = _prompt.AsString(imageI, loopI) };
-        if (_negative != null)
-            p = p with { NegativePrompt = _negative.AsString(imageI, loopI) };
-        if (_batchCount != null)
+        var promptSchedule = Schedule(nameof(JobSpec.PromptSchedule));
+        if (promptSchedule != null)
+            p = p with { Prompt = promptSchedule.AsString(imageI, loopI) };
+        var negativeSchedule = Schedule(nameof(JobSpec.NegativePromptSchedule));
+        if (negativeSchedule != null)
+            p = p with { NegativePrompt = negativeSchedule.AsString(imageI, loopI) };
+        if (Schedule(nameof(JobSpec.BatchCountSchedule)) is { } batchCount)
         {
-            var (count, size) = _batchCount.AsBatchCount(imageI, loopI);
-            p = p with { BatchCount = ToInt(count, "batch_count_schedule"), BatchSize = size is { } b ? ToInt(b, "batch_count_schedule") : p.BatchSize };
+            var (count, size) = batchCount.AsBatchCount(imageI, loopI);
+            const string name = nameof(JobSpec.BatchCountSchedule);
+            p = p with { BatchCount = ToInt(count, name), BatchSize = size is { } b ? ToInt(b, name) : p.BatchSize };
             if (p.BatchCount < 1 || p.BatchSize < 1)
                 throw new JobException($"batch_count_schedule: gave batch_count {p.BatchCount}, batch_size {p.BatchSize} at image_i={imageI}, loop_i={loopI}; both must be at least 1");
         }
-        var post = _postProcessing?.AsPostProcessor(imageI, loopI);
+        var post = Schedule(nameof(JobSpec.ImagePostProcessingSchedule))?.AsPostProcessor(imageI, loopI);
         if (_promptFiles != null)
         {
             var (prompt, negative) = _promptFiles[imageIndex];
             if (prompt != null) p = p with { Prompt = prompt };
-            else if (_prompt == null) p = p with { Prompt = _job.Prompt };
+            else if (promptSchedule == null) p = p with { Prompt = _job.Prompt };
             if (negative != null) p = p with { NegativePrompt = negative };
-            else if (_negative == null) p = p with { NegativePrompt = _job.NegativePrompt };
+            else if (negativeSchedule == null) p = p with { NegativePrompt = _job.NegativePrompt };
         }
 
         var settings = new FrameSettings(p, _superimposeAlpha, _temporalAlphas, post);
 
         // Seed progression: processed.seed is p.seed at call time, so it is known before generating.
         int images = p.BatchCount * p.BatchSize;
-        if (!_job.FixSeed && _seed == null) p = p with { Seed = p.Seed + images };
-        if (!_job.FixSubseed && _subseed == null) p = p with { Subseed = p.Subseed + images };
+        if (!_job.FixSeed && seed == null) p = p with { Seed = p.Seed + images };
+        if (!_job.FixSubseed && subseed == null) p = p with { Subseed = p.Subseed + images };
         _p = p;
         return settings;
     }

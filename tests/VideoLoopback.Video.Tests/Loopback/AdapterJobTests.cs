@@ -1,6 +1,5 @@
 using VideoLoopback.Diffusion.ControlNet;
 using VideoLoopback.Tests.Shared;
-using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Loopback;
 
 namespace VideoLoopback.Video.Tests.Loopback;
@@ -23,12 +22,6 @@ public sealed class AdapterJobTests : IDisposable
     private static string Fails(JobSpec job) =>
         Assert.Throws<JobException>(() => JobValidator.Validate(job, ScheduleCompilers.Default)).Message;
 
-    private static FrameGenerationParams Start(JobSpec job) => new()
-    {
-        Prompt = job.Prompt, NegativePrompt = "", Seed = 1, Subseed = 2, SubseedStrength = 0, CfgScale = 7, Steps = 20, DenoisingStrength = 0.4,
-        BatchSize = 1, BatchCount = 1, Width = job.Width, Height = job.Height, ResizeMode = 0, SamplerName = "Euler a",
-    };
-
     [Fact]
     public void SettingsFileRoundTripsUnitsAndLoras()
     {
@@ -39,7 +32,7 @@ public sealed class AdapterJobTests : IDisposable
             LoraDir = _temp.FullName,
         };
         var path = Path.Combine(_temp.FullName, "job.json");
-        File.WriteAllText(path, JobFile.Settings(job, "t", Start(job), "m", "h"));
+        File.WriteAllText(path, JobFile.Settings(job, "t", "m", "h"));
         var read = JobFile.Read(path);
         var unit = Assert.Single(read.ControlNets);
         Assert.Equal(job.ControlNets[0], unit);

@@ -19,6 +19,7 @@ public sealed class GeneratorBatchAlignmentTests : IDisposable
         public List<int> Sizes { get; } = [];
         public string ModelName => inner.ModelName;
         public string ModelHash => inner.ModelHash;
+        public void Dispose() => inner.Dispose();
         public IReadOnlyList<Tensor> Generate(GenerationRequest request, CancellationToken cancellation = default)
         {
             Sizes.Add(request.Count);
@@ -34,7 +35,7 @@ public sealed class GeneratorBatchAlignmentTests : IDisposable
             InputDir = GoldenData.Path("loopback", "inputs", "seq_rgb"), OutputDir = _temp.FullName,
             Width = 32, Height = 24, LoopN = 2, Seed = 1, Subseed = 2, GeneratorBatch = 4,
         };
-        var first = new RequestSizes(new FakeGenerator());
+        using var first = new RequestSizes(new FakeGenerator());
         var result = new LoopbackEngine(job, first, ScheduleCompilers.Default, CPU).Run(new RenderOptions { Timestamp = "run", EncodeVideos = false });
         Assert.Equal([4, 2, 4, 2], first.Sizes); // 6 frames per loop
 
@@ -43,7 +44,7 @@ public sealed class GeneratorBatchAlignmentTests : IDisposable
         for (int i = 3; i < 6; i++) File.Delete(Path.Combine(frames, "loop_1", $"{i:D7}.png"));
         Directory.Delete(Path.Combine(frames, "loop_2"), recursive: true);
 
-        var resumed = new RequestSizes(new FakeGenerator());
+        using var resumed = new RequestSizes(new FakeGenerator());
         new LoopbackEngine(job, resumed, ScheduleCompilers.Default, CPU).Run(new RenderOptions { Timestamp = "run", EncodeVideos = false, Resume = true });
         Assert.Equal([1, 2, 4, 2], resumed.Sizes); // frame 3 alone up to the boundary at 4, then as before
     }
@@ -54,6 +55,7 @@ public sealed class GeneratorBatchAlignmentTests : IDisposable
         private int _calls;
         public string ModelName => inner.ModelName;
         public string ModelHash => inner.ModelHash;
+        public void Dispose() => inner.Dispose();
         public IReadOnlyList<Tensor> Generate(GenerationRequest request, CancellationToken cancellation = default)
         {
             if (++_calls == 2)
@@ -74,7 +76,8 @@ public sealed class GeneratorBatchAlignmentTests : IDisposable
             Width = 32, Height = 24, LoopN = 2, Seed = 1, Subseed = 2, GeneratorBatch = 4,
         };
         using var cancel = new CancellationTokenSource();
-        var engine = new LoopbackEngine(job, new CancelOnSecondCall(new FakeGenerator(), cancel), ScheduleCompilers.Default, CPU);
+        using var generator = new CancelOnSecondCall(new FakeGenerator(), cancel);
+        var engine = new LoopbackEngine(job, generator, ScheduleCompilers.Default, CPU);
         var result = engine.Run(new RenderOptions { Timestamp = "run", EncodeVideos = false }, cancel.Token);
         Assert.True(result.Interrupted, "the render did not report the stop");
         Assert.Equal(4, result.FramesRendered);

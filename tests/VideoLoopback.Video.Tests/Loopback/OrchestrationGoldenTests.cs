@@ -2,6 +2,7 @@ using VideoLoopback.Video.Imaging;
 using System.Globalization;
 using System.Text.Json;
 using VideoLoopback.Video.Generation;
+using VideoLoopback.Video.Tests.Generation;
 using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
 

@@ -60,9 +60,10 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>, I
             var device = CPU;
             if (settings.Threads is { } threads) set_num_threads(threads);
             // Warm-up (libtorch load, JIT) outside the timed run.
-            new LoopbackEngine(job with { MaxFrames = 4, LoopN = 1, OutputDir = Path.Combine(folder.FullName, "warmup") }, new FakeGenerator(),
+            using var generator = new FakeGenerator();
+            new LoopbackEngine(job with { MaxFrames = 4, LoopN = 1, OutputDir = Path.Combine(folder.FullName, "warmup") }, generator,
                 ScheduleCompilers.Default, device).Run(new RenderOptions { EncodeVideos = false }, cancellationToken);
-            var engine = new LoopbackEngine(job, new FakeGenerator(), ScheduleCompilers.Default, device);
+            var engine = new LoopbackEngine(job, generator, ScheduleCompilers.Default, device);
             using var self = Process.GetCurrentProcess();
             var cpuBefore = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();

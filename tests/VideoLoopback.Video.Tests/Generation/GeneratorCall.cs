@@ -1,6 +1,7 @@
+using VideoLoopback.Video.Generation;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Video.Generation;
+namespace VideoLoopback.Video.Tests.Generation;
 
 /// <summary>
 /// One frame's generator call as recorded by <see cref="RecordingGenerator"/>: the settings and every image in and out,

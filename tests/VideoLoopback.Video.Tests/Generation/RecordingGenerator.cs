@@ -1,12 +1,13 @@
+using VideoLoopback.Video.Generation;
 using static TorchSharp.torch;
 
-namespace VideoLoopback.Video.Generation;
+namespace VideoLoopback.Video.Tests.Generation;
 
 /// <summary>
 /// Wraps a generator and keeps a log of every frame it was asked for, one entry per frame in call order,
-/// whatever the batching. Used to check orchestration (what the engine asks for), not on long renders.
+/// whatever the batching. Used to check orchestration (what the engine asks for), not on long renders. Owns the wrapped generator.
 /// </summary>
-public sealed class RecordingGenerator(IFrameGenerator inner) : IFrameGenerator, IDisposable
+public sealed class RecordingGenerator(IFrameGenerator inner) : IFrameGenerator
 {
     private readonly List<GeneratorCall> _calls = [];
 
@@ -52,5 +53,6 @@ public sealed class RecordingGenerator(IFrameGenerator inner) : IFrameGenerator,
             foreach (var o in call.Outputs) o.Dispose();
         }
         _calls.Clear();
+        inner.Dispose();
     }
 }
