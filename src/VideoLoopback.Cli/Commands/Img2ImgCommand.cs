@@ -121,7 +121,6 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
 
             var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
             using var model = StableDiffusionModel.Load(s.Checkpoint, options);
-            model.NativeCpuConvolutions = true; // nothing else convolves in this process while it samples
             using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
             var controlNets = new List<ControlNetModel>();
             try

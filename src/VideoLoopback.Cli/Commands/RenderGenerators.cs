@@ -42,8 +42,6 @@ public static class RenderGenerators
         try
         {
             model = StableDiffusionModel.Load(checkpoint, StableDiffusionLoadOptions.ForCheckpoint(checkpoint, compute));
-            // The render samples, post-processes and writes frames one after another: no other convolution runs alongside.
-            model.NativeCpuConvolutions = true;
         }
         catch (Exception e) when (e is CheckpointException or SafetensorsException or NotSupportedException or InvalidDataException or ArgumentException)
         {

@@ -168,17 +168,9 @@ public sealed class StableDiffusionModel : IDisposable
             ? cat([x, (rows.Image ?? throw new ArgumentException("an inpainting UNet needs image conditioning")).to(x.dtype)], 1)
             : x;
         Tensor Forward() => Unet.Forward(input, t, rows.Text, control?.Residuals(input, t, rows));
-        var eps = Timed(() => NativeCpuConvolutions && Device.type == DeviceType.CPU ? LibTorchSwitches.WithoutOneDnn(Forward) : Forward());
+        var eps = Timed(Forward);
         return eps.MoveToOuterDisposeScope();
     }
-
-    /// <summary>
-    /// On the CPU, run the UNet and its ControlNets on libtorch's native convolutions instead of oneDNN (see
-    /// <see cref="LibTorchSwitches.WithoutOneDnn{T}(Func{T})"/>: there, far more exact and a third faster for the UNet); the
-    /// VAE keeps oneDNN, whose memory use at full image size is much lower. The switch is process-wide, so this is for a
-    /// process where nothing else convolves while the model samples (the CLI's renders); off by default.
-    /// </summary>
-    public bool NativeCpuConvolutions { get; set; }
 
     /// <summary>
     /// Makes <paramref name="set"/> the LoRAs merged into the UNet and text encoder (nothing happens when it is already

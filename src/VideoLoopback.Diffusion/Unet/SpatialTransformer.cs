@@ -45,7 +45,10 @@ public sealed class SpatialTransformer : UnetLayer
         if (_linear)
             result = _projOut.call(tokens).transpose(1, 2).reshape(b, c, h, w);
         else
-            result = _projOut.call(tokens.transpose(1, 2).reshape(b, c, h, w));
+            // Back to plain [B,C,H,W] before the 1x1 conv: the transposed view has channels-last strides, which oneDNN's
+            // 1x1 convolutions get wrong for some shapes (1280+ channels at 4x4: half the output off), and every later
+            // convolution would inherit the layout.
+            result = _projOut.call(tokens.transpose(1, 2).reshape(b, c, h, w).contiguous());
         result = result.add_(x);
         return result.MoveToOuterDisposeScope();
     }

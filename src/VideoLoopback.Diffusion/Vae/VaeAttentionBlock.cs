@@ -36,7 +36,8 @@ public sealed class VaeAttentionBlock : nn.Module<Tensor, Tensor>
         // [B,C,H,W] -> [B,1,HW,C]: one head of width C.
         Tensor Tokens(Tensor t) => t.flatten(2).transpose(1, 2).unsqueeze(1);
         var o = nn.functional.scaled_dot_product_attention(Tokens(_q.call(n)), Tokens(_k.call(n)), Tokens(_v.call(n)));
-        var back = o.squeeze(1).transpose(1, 2).reshape(b, c, h, w);
+        // Plain layout before the 1x1 conv, as in the UNet's SpatialTransformer (oneDNN and channels-last 1x1 convolutions).
+        var back = o.squeeze(1).transpose(1, 2).reshape(b, c, h, w).contiguous();
         var result = _out.call(back).add_(x);
         return result.MoveToOuterDisposeScope();
     }

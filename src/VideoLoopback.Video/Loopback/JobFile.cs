@@ -80,20 +80,11 @@ public static class JobFile
         return open + "\n" + string.Join(",\n", items.Select(i => inner + i)) + "\n" + outer + close;
     }
 
-    private static string PythonFloat(double d)
-    {
-        if (double.IsNaN(d)) return "NaN";
-        if (double.IsInfinity(d)) return d > 0 ? "Infinity" : "-Infinity";
-        var r = d.ToString("R", CultureInfo.InvariantCulture);
-        if (r.Contains('E'))
-        {
-            // Python: 1e-05, 1e+16.
-            var parts = r.Split('E');
-            int exp = int.Parse(parts[1], CultureInfo.InvariantCulture);
-            return $"{parts[0]}e{(exp < 0 ? "-" : "+")}{Math.Abs(exp):D2}";
-        }
-        return r.Contains('.') ? r : r + ".0";
-    }
+    /// <summary>Python's json.dump: NaN and the infinities as JavaScript names, finite values as repr(float).</summary>
+    private static string PythonFloat(double d) =>
+        double.IsNaN(d) ? "NaN"
+        : double.IsInfinity(d) ? (d > 0 ? "Infinity" : "-Infinity")
+        : Diffusion.Text.PythonFloat.Repr(d);
 
     private static string PythonString(string s)
     {

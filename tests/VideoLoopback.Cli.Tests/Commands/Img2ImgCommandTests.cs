@@ -73,7 +73,6 @@ public sealed class Img2ImgCommandTests : IDisposable
         var file = Assert.Single(Directory.GetFiles(output, "*.png"));
 
         var model = StableDiffusionModel.Load(Tiny, StableDiffusionLoadOptions.ForCheckpoint(Tiny, ModuleDevice.Cpu));
-        model.NativeCpuConvolutions = true; // as img2img and render set it
         using var generator = new StableDiffusionFrameGenerator(model);
         var frame = new FrameGenerationParams
         {

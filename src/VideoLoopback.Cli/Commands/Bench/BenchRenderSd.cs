@@ -36,7 +36,6 @@ public static class BenchRenderSd
                 ClipTextModel.FromTensors(RandomClipWeights(ClipTextConfig.ClipL), ClipTextConfig.ClipL, on.Device, on.DType), on));
             build.Stop();
             var model = generator.Model;
-            model.NativeCpuConvolutions = true; // as render sets it
             var job = new JobSpec
             {
                 InputDir = video, OutputDir = Path.Combine(folder.FullName, "out"), Width = size, Height = size, LoopN = 2,
