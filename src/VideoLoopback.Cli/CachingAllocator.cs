@@ -74,7 +74,8 @@ public static class CachingAllocator
         return "glibc malloc";
     }
 
-    private static string? FindLibrary() =>
+    /// <summary>The installed tcmalloc library, or null.</summary>
+    public static string? FindLibrary() =>
         LibraryFolders.Select(folder => Path.Combine(folder, LibraryName)).FirstOrDefault(File.Exists);
 
     private static bool StartsWith(byte[] entry, string prefix) =>

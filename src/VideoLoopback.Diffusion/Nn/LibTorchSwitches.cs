@@ -59,9 +59,9 @@ public static class LibTorchSwitches
 
     /// <summary>
     /// Runs <paramref name="work"/> with libtorch's oneDNN (mkldnn) CPU kernels off, so convolutions take libtorch's native
-    /// im2col + GEMM path (where the switch is unreachable it simply runs). On the development machine oneDNN's float32
-    /// convolutions were far from exact: FastDVDNet's output was up to 0.08 off or NaN, and a full-size SD1.5 UNet's eps 3e-4
-    /// from a float64 run where the native path gave 4e-8. The native path needs im2col buffers of C·9·H·W values, so
+    /// im2col + GEMM path (where the switch is unreachable it simply runs). On the development machine FastDVDNet's float32
+    /// output on oneDNN was up to 0.08 off or NaN (the UNet's error there was oneDNN's channels-last 1x1 convolutions, which
+    /// the attention layers now avoid; see SpatialTransformer). The native path needs im2col buffers of C·9·H·W values, so
     /// large-image networks (the VAE at 512²: 3× slower, 2 GB more) are better left on oneDNN. The switch is process-wide:
     /// only for work that no other thread runs convolutions alongside.
     /// </summary>

@@ -1,3 +1,4 @@
+using VideoLoopback.Cli;
 using VideoLoopback.Cli.Tests.Render;
 using VideoLoopback.Tests.Shared;
 
@@ -10,9 +11,7 @@ namespace VideoLoopback.Cli.Tests.Commands;
 /// </summary>
 public sealed class CachingAllocatorTests
 {
-    private static bool TcmallocInstalled =>
-        new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib" }
-            .Any(folder => File.Exists(Path.Combine(folder, "libtcmalloc_minimal.so.4")));
+    private static bool TcmallocInstalled => CachingAllocator.FindLibrary() is not null;
 
     [Fact]
     public void BenchRunsOnTcmallocWhereInstalled()
