@@ -34,10 +34,11 @@ public sealed record Img2ImgSteps(int Steps, int TEnc, float[] SigmasFull, float
 }
 
 /// <summary>
-/// DDIM's img2img steps (WebUI CompVisSampler.sample_img2img): timesteps_full from the txt2img rule,
-/// the run uses timesteps_full[:t_enc] and starts from init·sqrt(ac[T]) + noise·sqrt(1 − ac[T]) with
-/// T = timesteps_full[t_enc]; the DDIM loop then makes t_enc − 1 model calls, the first one timestep
-/// below the noising one (upstream quirk, kept).
+/// The img2img steps of WebUI's timesteps samplers (DDIM, DDIM CFG++, PLMS, UniPC: CompVisSampler.sample_img2img):
+/// timesteps_full from the txt2img rule, the run uses timesteps_full[:t_enc] and starts from
+/// init·sqrt(ac[T]) + noise·sqrt(1 − ac[T]) with T = timesteps_full[t_enc]; the DDIM loop then makes t_enc − 1 model
+/// calls, the first one timestep below the noising one (upstream quirk, kept). UniPC runs t_enc steps from one model
+/// time step above timesteps_full[t_enc − 1].
 /// </summary>
 public sealed record DdimImg2ImgSteps(int Steps, int TEnc, int[] TimestepsFull, int[] Timesteps, double InitScale, double NoiseScale)
 {

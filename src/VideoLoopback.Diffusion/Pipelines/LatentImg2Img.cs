@@ -54,17 +54,21 @@ public sealed class LatentImg2Img
         {
             var plan = DdimImg2ImgSteps.For(Steps, Denoising, Schedule);
             var xi = initLatent * plan.InitScale + noise * plan.NoiseScale;
-            var cfg = new CfgDenoiser(EpsModel, Conditioning, CfgScale)
+            using var cfg = new CfgDenoiser(EpsModel, Conditioning, CfgScale)
             {
                 ImageConditioning = ImageConditioning, InitLatent = initLatent, Mask = mask, NMask = nmask, MaskBeforeDenoising = true,
             };
-            samples = Ddim.Sample((x, t) => cfg.Denoise(x, t), xi, plan.Timesteps, Schedule, rng.Next, eta: 0.0, callback: Callback);
+            var context = new TimestepSamplerContext(cfg.Denoise, plan.Timesteps, Schedule, rng.Next)
+            {
+                IsImg2Img = true, Guidance = cfg, Callback = Callback,
+            };
+            samples = Sampler.RunTimesteps!(context, xi);
         }
         else
         {
             var plan = Img2ImgSteps.ForSigmas(Sampler, Steps, Denoising, Scheduler, Schedule);
             var xi = initLatent + noise * plan.NoiseScale;
-            var cfg = new CfgDenoiser(EpsDenoiser.Wrap(EpsModel, Schedule), Conditioning, CfgScale)
+            using var cfg = new CfgDenoiser(Sampler.WrapEpsModel(EpsModel, Schedule), Conditioning, CfgScale)
             {
                 ImageConditioning = ImageConditioning, InitLatent = initLatent, Mask = mask, NMask = nmask,
             };

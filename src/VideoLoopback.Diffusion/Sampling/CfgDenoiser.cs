@@ -11,7 +11,7 @@ namespace VideoLoopback.Diffusion.Sampling;
 /// result is blended with the initial latent after guidance (k-diffusion) or x before it (DDIM).
 /// </summary>
 /// <param name="model">inner model: (x [N,C,H,W], sigma or timestep [N], the rows' conditioning) → [N,C,H,W].</param>
-public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep conditioning, double cfgScale)
+public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep conditioning, double cfgScale) : IGuidanceOutputs, IDisposable
 {
     /// <summary>Denoiser calls made so far (WebUI's self.step; second-order samplers advance it twice per step).</summary>
     public int Step { get; private set; }
@@ -26,6 +26,12 @@ public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep condi
 
     /// <summary>Blend x before calling the model instead of blending the result (WebUI does this for DDIM).</summary>
     public bool MaskBeforeDenoising { get; init; }
+
+    public double CondScaleMultiplier { get; set; } = 1.0;
+
+    public bool KeepUnconditionalOutput { get; set; }
+
+    public Tensor? LastUnconditionalOutput { get; private set; }
 
     /// <summary>Number of model calls and their batch sizes, for diagnostics.</summary>
     public List<int> ModelBatchSizes { get; } = [];
@@ -72,12 +78,18 @@ public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep condi
         }
 
         var uncondOut = output.narrow(0, condRows, batch);
+        if (KeepUnconditionalOutput)
+        {
+            LastUnconditionalOutput?.Dispose();
+            LastUnconditionalOutput = uncondOut.clone().DetachFromDisposeScope();
+        }
+        double scale = cfgScale * CondScaleMultiplier;
         var images = new List<Tensor>();
         for (int i = 0; i < batch; i++)
         {
             var denoised = uncondOut[i];
             foreach (var (row, weight) in c.CondsList[i])
-                denoised = denoised + (output[row] - uncondOut[i]) * (weight * cfgScale);
+                denoised = denoised + (output[row] - uncondOut[i]) * (weight * scale);
             images.Add(denoised);
         }
         var result = stack(images);
@@ -85,6 +97,8 @@ public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep condi
         Step++;
         return result.MoveToOuterDisposeScope();
     }
+
+    public void Dispose() => LastUnconditionalOutput?.Dispose();
 
     private Tensor Blend(Tensor latent) => latent * NMask! + InitLatent! * Mask!;
 }

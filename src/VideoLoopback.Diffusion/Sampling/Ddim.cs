@@ -27,7 +27,19 @@ public static class Ddim
     /// <param name="randnLike">the image RNG's next draw (consumed every step).</param>
     /// <param name="callback">x after the step (X) and the predicted x0 (Denoised).</param>
     public static Tensor Sample(EpsModel model, Tensor input, IReadOnlyList<int> timesteps, DiscreteSchedule schedule,
-        Func<Tensor> randnLike, double eta = 0.0, Action<SamplerStep>? callback = null)
+        Func<Tensor> randnLike, double eta = 0.0, Action<SamplerStep>? callback = null) =>
+        Walk(model, input, timesteps, schedule, randnLike, eta, callback, directionEps: null);
+
+    /// <summary>DDIM over a <see cref="TimestepSamplerContext"/> (the registry's entry point).</summary>
+    public static Tensor Sample(TimestepSamplerContext c, Tensor input) =>
+        Sample(c.Model, input, c.Timesteps, c.Schedule, c.RandnLike, c.Eta, c.Callback);
+
+    /// <summary>
+    /// The DDIM walk; <paramref name="directionEps"/> picks the eps that points back to x_t (null: the model's own,
+    /// plain DDIM; CFG++ passes the negative-prompt eps).
+    /// </summary>
+    internal static Tensor Walk(EpsModel model, Tensor input, IReadOnlyList<int> timesteps, DiscreteSchedule schedule,
+        Func<Tensor> randnLike, double eta, Action<SamplerStep>? callback, Func<Tensor, Tensor>? directionEps)
     {
         var ac = schedule.AlphasCumprod;
         var x = input;
@@ -46,7 +58,7 @@ public static class Ddim
             using var t = full([x.shape[0]], (float)timestep, dtype: x.dtype, device: x.device);
             var eps = model(x, t);
             var predX0 = (x - eps * sqrtOneMinusAT) / MathF.Sqrt(aTf);
-            var directionToXt = eps * MathF.Sqrt(1f - aPrevF - sigmaTf * sigmaTf);
+            var directionToXt = (directionEps is null ? eps : directionEps(eps)) * MathF.Sqrt(1f - aPrevF - sigmaTf * sigmaTf);
             var noise = randnLike() * sigmaTf;
             var next = predX0 * MathF.Sqrt(aPrevF) + directionToXt + noise;
             callback?.Invoke(new SamplerStep(i, next, 0, 0, predX0));

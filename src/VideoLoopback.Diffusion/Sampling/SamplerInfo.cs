@@ -16,8 +16,22 @@ public sealed record SamplerInfo(
     bool BrownianNoise,
     Func<SamplerContext, Tensor, Tensor>? Run)
 {
-    /// <summary>True for DDIM, which runs on integer timesteps rather than sigmas (see <see cref="Ddim"/>).</summary>
-    public bool IsTimestepSampler => Run is null;
+    /// <summary>
+    /// How a WebUI "timesteps" sampler (DDIM, DDIM CFG++, PLMS, UniPC) runs: on the eps model at timesteps rather than
+    /// on a denoiser at sigmas; null for the k-diffusion style samplers (<see cref="Run"/>).
+    /// </summary>
+    public Func<TimestepSamplerContext, Tensor, Tensor>? RunTimesteps { get; init; }
+
+    public bool IsTimestepSampler => RunTimesteps is not null;
+
+    /// <summary>How the eps model becomes this sampler's denoiser (k-diffusion's CompVisDenoiser unless the sampler has its own, as LCM).</summary>
+    public Func<ConditionedModel, DiscreteSchedule, ConditionedModel> WrapEpsModel { get; init; } = EpsDenoiser.Wrap;
+
+    /// <summary>
+    /// The sampler's own sigmas (its model wrapper's get_sigmas, as LCM), used for the Automatic and Uniform schedulers;
+    /// null = the model's schedule.
+    /// </summary>
+    public Func<int, DiscreteSchedule, float[]>? OwnSigmas { get; init; }
 
     /// <summary>
     /// The sigmas WebUI's KDiffusionSampler.get_sigmas gives for <paramref name="steps"/>: the chosen
@@ -31,7 +45,9 @@ public sealed record SamplerInfo(
         bool discard = DiscardNextToLastSigma || alwaysDiscardNextToLastSigma;
         int n = discard ? steps + 1 : steps;
         var chosen = scheduler is null || scheduler.IsAutomatic ? DefaultScheduler : scheduler;
-        var sigmas = chosen?.Build is { } build ? build(n, model) : SigmaSchedules.Uniform(n, model);
+        if (OwnSigmas is not null && chosen is not null && chosen.Name != Scheduler.Uniform.Name)
+            throw new NotSupportedException($"sampler '{Name}' runs on its own sigmas: use the Automatic or Uniform scheduler, not {chosen.Label}");
+        var sigmas = chosen?.Build is { } build && OwnSigmas is null ? build(n, model) : (OwnSigmas ?? SigmaSchedules.Uniform)(n, model);
         return discard ? SigmaSchedules.DiscardNextToLast(sigmas) : sigmas;
     }
 }

@@ -10,6 +10,9 @@ public static class SamplerRegistry
         bool discard = false, bool ensd = false, bool secondOrder = false, bool brownian = false) =>
         new(name, aliases, scheduler, discard, ensd, secondOrder, brownian, run);
 
+    private static SamplerInfo T(string name, string[] aliases, Func<TimestepSamplerContext, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> run) =>
+        new(name, aliases, null, false, false, false, false, null) { RunTimesteps = run };
+
     public static IReadOnlyList<SamplerInfo> All { get; } =
     [
         K("DPM++ 2M", ["k_dpmpp_2m"], Scheduler.Karras, DpmPP2M.Sample),
@@ -28,7 +31,11 @@ public static class SamplerRegistry
         K("DPM fast", ["k_dpm_fast"], null, (c, x) => DpmSolver.SampleFast(c, x, c.Sigmas[^2], c.Sigmas[0], c.Sigmas.Count - 1), ensd: true),
         K("DPM adaptive", ["k_dpm_ad"], null, (c, x) => DpmSolver.SampleAdaptive(c, x, c.Sigmas[^2], c.Sigmas[0]).Sample, ensd: true),
         K("Restart", ["restart"], Scheduler.Karras, Restart.Sample, secondOrder: true),
-        new("DDIM", ["ddim"], null, false, false, false, false, null),
+        T("DDIM", ["ddim"], Ddim.Sample),
+        T("DDIM CFG++", ["ddim_cfgpp"], DdimCfgPlusPlus.Sample),
+        T("PLMS", ["plms"], Plms.Sample),
+        T("UniPC", ["unipc"], UniPc.Sample),
+        K("LCM", ["k_lcm"], null, Lcm.Sample) with { WrapEpsModel = Lcm.Wrap, OwnSigmas = Lcm.Sigmas },
     ];
 
     /// <summary>The sampler named <paramref name="name"/> (name or alias, case-insensitive).</summary>

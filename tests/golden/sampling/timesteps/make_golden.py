@@ -246,6 +246,7 @@ def write_safetensors(path, named):
         f.write(struct.pack('<Q', len(raw)) + raw + b''.join(blobs))
 
 
+tensors['x_unit'], tensors['init_latent'] = X_UNIT, INIT_LATENT
 write_safetensors(os.path.join(HERE, 'timesteps.safetensors'), tensors)
 with open(os.path.join(HERE, 'timesteps.json'), 'w') as f:
     json.dump(dict(x_seed=42, init_latent_seed=7, noise_pool_seed=1234, cfg_scale=CFG_SCALE, lcm=lcm_table, cases=cases),
