@@ -46,8 +46,8 @@ public sealed record Img2ImgParams
     /// <summary>Checks every value before any work; the message names the parameter.</summary>
     public void Validate()
     {
-        Img2ImgSteps.TEncFor(Steps, Denoising);
-        ResolveSampler();
+        var (sampler, scheduler) = ResolveSampler();
+        Img2ImgSteps.CheckSampler(sampler, scheduler, Steps, Denoising);
         if (!double.IsFinite(CfgScale)) throw new ArgumentOutOfRangeException(nameof(CfgScale), CfgScale, "cfg scale must be a finite number");
         if (!(SubseedStrength >= 0 && SubseedStrength <= 1)) throw new ArgumentOutOfRangeException(nameof(SubseedStrength), SubseedStrength, "subseed strength must lie in [0,1]");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be ≥ 1");

@@ -24,6 +24,19 @@ public sealed record Img2ImgSteps(int Steps, int TEnc, float[] SigmasFull, float
         return new Img2ImgSteps(steps, tEnc, full, full[(steps - tEnc - 1)..]);
     }
 
+    /// <summary>
+    /// Throws before any work when <paramref name="sampler"/> cannot run img2img with these settings: a timesteps sampler
+    /// handed fewer than its minimum of timesteps (t_enc of them), or a sampler with its own sigmas under another scheduler.
+    /// </summary>
+    public static void CheckSampler(SamplerInfo sampler, Scheduler scheduler, int steps, double denoising)
+    {
+        int tEnc = TEncFor(steps, denoising);
+        if (sampler.IsTimestepSampler && tEnc < sampler.MinimumTimesteps)
+            throw new ArgumentException($"sampler '{sampler.Name}' needs at least {sampler.MinimumTimesteps} img2img steps, but {steps} steps "
+                                        + $"at denoising strength {denoising} run {tEnc} (int(denoising × steps)); raise steps or denoising");
+        if (sampler.OwnSigmas is not null) sampler.GetSigmas(steps, scheduler, DiscreteSchedule.Sd15);
+    }
+
     /// <summary>t_enc for a run of <paramref name="steps"/> at <paramref name="denoising"/> strength; validates both.</summary>
     public static int TEncFor(int steps, double denoising)
     {

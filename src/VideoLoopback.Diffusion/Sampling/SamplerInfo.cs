@@ -24,6 +24,9 @@ public sealed record SamplerInfo(
 
     public bool IsTimestepSampler => RunTimesteps is not null;
 
+    /// <summary>The fewest timesteps the sampler can be handed (UniPC: its order; WebUI stops with an assertion below it).</summary>
+    public int MinimumTimesteps { get; init; } = 1;
+
     /// <summary>How the eps model becomes this sampler's denoiser (k-diffusion's CompVisDenoiser unless the sampler has its own, as LCM).</summary>
     public Func<ConditionedModel, DiscreteSchedule, ConditionedModel> WrapEpsModel { get; init; } = EpsDenoiser.Wrap;
 
@@ -46,7 +49,7 @@ public sealed record SamplerInfo(
         int n = discard ? steps + 1 : steps;
         var chosen = scheduler is null || scheduler.IsAutomatic ? DefaultScheduler : scheduler;
         if (OwnSigmas is not null && chosen is not null && chosen.Name != Scheduler.Uniform.Name)
-            throw new NotSupportedException($"sampler '{Name}' runs on its own sigmas: use the Automatic or Uniform scheduler, not {chosen.Label}");
+            throw new ArgumentException($"sampler '{Name}' runs on its own sigmas: use the Automatic or Uniform scheduler, not {chosen.Label}");
         var sigmas = chosen?.Build is { } build && OwnSigmas is null ? build(n, model) : (OwnSigmas ?? SigmaSchedules.Uniform)(n, model);
         return discard ? SigmaSchedules.DiscardNextToLast(sigmas) : sigmas;
     }

@@ -34,7 +34,7 @@ public static class SamplerRegistry
         T("DDIM", ["ddim"], Ddim.Sample),
         T("DDIM CFG++", ["ddim_cfgpp"], DdimCfgPlusPlus.Sample),
         T("PLMS", ["plms"], Plms.Sample),
-        T("UniPC", ["unipc"], UniPc.Sample),
+        T("UniPC", ["unipc"], UniPc.Sample) with { MinimumTimesteps = UniPc.WebUiOrder },
         K("LCM", ["k_lcm"], null, Lcm.Sample) with { WrapEpsModel = Lcm.Wrap, OwnSigmas = Lcm.Sigmas },
     ];
 

@@ -20,11 +20,14 @@ public enum UniPcSkipType { TimeUniform, TimeQuadratic }
 /// </summary>
 public static class UniPc
 {
+    /// <summary>WebUI's default order (option uni_pc_order).</summary>
+    public const int WebUiOrder = 3;
+
     /// <summary>WebUI's defaults: bh1, time_uniform, order 3, lower_order_final on.</summary>
     public static Tensor Sample(TimestepSamplerContext c, Tensor input) => Sample(c, input, UniPcVariant.Bh1);
 
     public static Tensor Sample(TimestepSamplerContext c, Tensor input, UniPcVariant variant,
-        UniPcSkipType skipType = UniPcSkipType.TimeUniform, int order = 3, bool lowerOrderFinal = true)
+        UniPcSkipType skipType = UniPcSkipType.TimeUniform, int order = WebUiOrder, bool lowerOrderFinal = true)
     {
         int steps = c.Timesteps.Count;
         if (order is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(order), order, "UniPC order must be 1, 2 or 3");

@@ -1,3 +1,4 @@
+using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Sampling;
 using static TorchSharp.torch;
 
@@ -26,7 +27,7 @@ public class TimestepSamplerTests
         var automatic = lcm.GetSigmas(8, Scheduler.Automatic, DiscreteSchedule.Sd15);
         Assert.Equal(Lcm.Sigmas(8, DiscreteSchedule.Sd15), automatic);
         Assert.Equal(automatic, lcm.GetSigmas(8, Scheduler.Uniform, DiscreteSchedule.Sd15));
-        var error = Assert.Throws<NotSupportedException>(() => lcm.GetSigmas(8, Scheduler.Karras, DiscreteSchedule.Sd15));
+        var error = Assert.Throws<ArgumentException>(() => lcm.GetSigmas(8, Scheduler.Karras, DiscreteSchedule.Sd15));
         Assert.Contains("Karras", error.Message);
     }
 
@@ -37,6 +38,18 @@ public class TimestepSamplerTests
         var context = new TimestepSamplerContext((x, _) => x * 0.1, [1, 501], DiscreteSchedule.Sd15, () => randn(1, 4, 8, 8));
         var error = Assert.Throws<ArgumentException>(() => UniPc.Sample(context, randn(1, 4, 8, 8)));
         Assert.Contains("order 3", error.Message);
+    }
+
+    [Fact]
+    public void Img2ImgCheckRefusesWhatUpstreamCannotRun()
+    {
+        var uniPc = SamplerRegistry.Get("UniPC");
+        var error = Assert.Throws<ArgumentException>(() => Img2ImgSteps.CheckSampler(uniPc, Scheduler.Automatic, 10, 0.2));
+        Assert.Contains("'UniPC' needs at least 3", error.Message);
+        Img2ImgSteps.CheckSampler(uniPc, Scheduler.Automatic, 10, 0.3);
+        Img2ImgSteps.CheckSampler(SamplerRegistry.Get("PLMS"), Scheduler.Automatic, 10, 0.1);
+        Assert.Throws<ArgumentException>(() => Img2ImgSteps.CheckSampler(SamplerRegistry.Get("LCM"), Scheduler.Karras, 4, 0.5));
+        Img2ImgSteps.CheckSampler(SamplerRegistry.Get("LCM"), Scheduler.Uniform, 4, 0.5);
     }
 
     [Fact]
