@@ -42,7 +42,8 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         public string InpaintArea { get; init; } = "whole";
         [CommandOption("--inpaint-padding <N>")][Description("Pixels added around the mask before cropping, for --inpaint-area only-masked (default 32).")]
         public int InpaintPadding { get; init; } = 32;
-        [CommandOption("--sampler <NAME>")] public string Sampler { get; init; } = "Euler a";
+        [CommandOption("--sampler <NAME>")][Description("WebUI sampler name or alias (default Euler a; the list is in README, Samplers).")]
+        public string Sampler { get; init; } = "Euler a";
         [CommandOption("--scheduler <NAME>")] public string Scheduler { get; init; } = "Automatic";
         [CommandOption("--steps <N>")] public int Steps { get; init; } = 20;
         [CommandOption("--cfg <SCALE>")] public double Cfg { get; init; } = 7;

@@ -98,7 +98,11 @@ public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep condi
         return result.MoveToOuterDisposeScope();
     }
 
-    public void Dispose() => LastUnconditionalOutput?.Dispose();
+    public void Dispose()
+    {
+        LastUnconditionalOutput?.Dispose();
+        LastUnconditionalOutput = null;
+    }
 
     private Tensor Blend(Tensor latent) => latent * NMask! + InitLatent! * Mask!;
 }

@@ -60,6 +60,29 @@ public sealed class BenchSamplingCommand : Command<BenchSamplingCommand.Settings
             table.AddRow(sampler.Name, settings.Steps.ToString(), calls.ToString(), watch.Elapsed.TotalMilliseconds.ToString("F1"),
                 (watch.Elapsed.TotalMilliseconds / Math.Max(calls, 1)).ToString("F2"), $"{before} → {after}");
         }
+        // WebUI's timesteps samplers run on the eps model behind classifier-free guidance (DDIM CFG++ needs its negative rows).
+        foreach (var sampler in SamplerRegistry.All.Where(s => s.IsTimestepSampler))
+        {
+            using var scope = NewDisposeScope();
+            var text = zeros(settings.Batch, 1, 1, device: device);
+            var conds = Enumerable.Range(0, settings.Batch).Select(i => (IReadOnlyList<(int, double)>)[(i, 1.0)]).ToArray();
+            int calls = 0;
+            using var cfg = new CfgDenoiser((xi, t, rows) => { calls++; return 0.5 * xi.tanh() + 0.1 * (t.reshape(-1, 1, 1, 1) / 1000) * xi; },
+                _ => new CfgConditioning(text, conds, text), 7);
+            var ctx = new TimestepSamplerContext(cfg.Denoise, Ddim.Timesteps(settings.Steps, DiscreteSchedule.Sd15), DiscreteSchedule.Sd15, noise.Next)
+            {
+                Guidance = cfg,
+            };
+            var x = randn(shape, device: device);
+            long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            var watch = Stopwatch.StartNew();
+            using (var result = sampler.RunTimesteps!(ctx, x)) { _ = result.sum().item<float>(); }
+            watch.Stop();
+            cfg.Dispose(); // releases the negative-prompt output CFG++ keeps
+            long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            table.AddRow(sampler.Name + " (CFG, eps model)", settings.Steps.ToString(), calls.ToString(), watch.Elapsed.TotalMilliseconds.ToString("F1"),
+                (watch.Elapsed.TotalMilliseconds / Math.Max(calls, 1)).ToString("F2"), $"{before} → {after}");
+        }
         AnsiConsole.MarkupLine($"[bold]samplers[/] over a synthetic denoiser, latent [[{string.Join(",", shape)}]] on {device}");
         AnsiConsole.Write(table);
 
