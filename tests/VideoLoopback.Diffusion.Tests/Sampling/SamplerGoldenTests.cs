@@ -37,18 +37,6 @@ public class SamplerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         return x * (1 / (1 + s * s)) + 0.1 * x.tanh();
     }
 
-    /// <summary>Hands out the k-th recorded draw on the k-th call, [1,C,H,W].</summary>
-    private sealed class RecordedNoise(Tensor pool)
-    {
-        public int Drawn { get; private set; }
-
-        public Tensor Next()
-        {
-            Assert.True(Drawn < pool.shape[0], $"sampler drew noise #{Drawn + 1} but only {pool.shape[0]} were recorded");
-            return pool[Drawn++].reshape(1, 4, 8, 8);
-        }
-    }
-
     [Theory]
     [MemberData(nameof(TrajectoryCases))]
     public void TrajectoryMatchesKDiffusion(string caseName)

@@ -36,17 +36,6 @@ public class TimestepSamplerGoldenTests(Xunit.Abstractions.ITestOutputHelper out
         return 0.5 * x.tanh() + 0.1 * (tt / 1000) * x + offset;
     }
 
-    private sealed class RecordedNoise(Tensor pool)
-    {
-        public int Drawn { get; private set; }
-
-        public Tensor Next()
-        {
-            Assert.True(Drawn < pool.shape[0], $"sampler drew noise #{Drawn + 1} but only {pool.shape[0]} were recorded");
-            return pool[Drawn++].reshape(1, 4, 8, 8);
-        }
-    }
-
     [Theory]
     [MemberData(nameof(CaseNames))]
     public void TrajectoryMatchesWebUi(string caseName)
