@@ -64,6 +64,19 @@ public class Img2ImgPipelineTests
         Assert.True(diff < 1e-5, $"chunked decode differs by {diff}");
     }
 
+    [Fact]
+    public void WebUiTimestepsSamplersAndLcmRunImg2Img()
+    {
+        using var model = LoadTiny("tiny-sd15.safetensors");
+        var pipeline = new Img2ImgPipeline(model);
+        using var init = TestImage();
+        foreach (var sampler in new[] { "DDIM CFG++", "PLMS", "UniPC", "LCM" })
+        {
+            var result = pipeline.Run([new Img2ImgFrame(init, Params() with { Sampler = sampler, Steps = 6, Denoising = 0.5 })]);
+            Assert.True(result[0].shape.SequenceEqual([1L, 3, 32, 32]), $"{sampler}: image [{string.Join(",", result[0].shape)}]");
+        }
+    }
+
     [Theory]
     [InlineData("tiny-sd15.safetensors")]
     [InlineData("tiny-sd15-fp16.safetensors")]
