@@ -16,7 +16,8 @@ public enum UniPcSkipType { TimeUniform, TimeQuadratic }
 /// (t − 1/1000)·1000); txt2img starts at t_T = 1, img2img one model time step above the last timestep handed over
 /// (upstream's "likely off by a bit", kept). The first order − 1 steps warm up with lower orders, the last steps drop
 /// the order again (lower_order_final), and the last step runs no corrector, so a run of n steps calls the model n
-/// times. Scalars are float32 as upstream's tensors; draws no noise.
+/// times. Scalars are float32 as upstream's tensors; draws no noise. The callback comes after each step with the
+/// corrector's data prediction; the last step has none (upstream reports None) and reports x itself.
 /// </summary>
 public static class UniPc
 {
