@@ -7,6 +7,7 @@ below from their JSON header) or from seeded torch calls, and every file is writ
 import argparse
 import json
 import os
+import shutil
 import struct
 import sys
 import types
@@ -188,6 +189,8 @@ def main():
     legacy = {"_use_new_zipfile_serialization": False}
     sd = read_safetensors(os.path.join(SD15, "tiny-sd15-fp16.safetensors"))
     torch.save(ldm_wrapper(sd), os.path.join(HERE, "tiny-sd15-fp16.ckpt"))
+    # The tiny model's head counts, where the command line looks for them (NAME.config.json beside NAME.ckpt).
+    shutil.copy(os.path.join(SD15, "tiny-sd15.config.json"), os.path.join(HERE, "tiny-sd15-fp16.config.json"))
     text = {k: v for k, v in sd.items() if k.startswith("cond_stage_model.") or "." not in k}
     torch.save(text, os.path.join(HERE, "tiny-sd15-text-legacy.ckpt"), **legacy)
 
