@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Downloads the released FastDVDNet weights (model.pth of github.com/m-tassano/fastdvdnet)
-# to weights/fastdvdnet/model.pth, where the video post-process looks for them.
+# to weights/fastdvdnet/model.pth, where the video post-process looks for them. The file is in PyTorch's legacy
+# (pre-1.6) format; the engine reads it as it is, no Python or re-save needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p weights/fastdvdnet

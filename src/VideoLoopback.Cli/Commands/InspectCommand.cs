@@ -10,7 +10,7 @@ namespace VideoLoopback.Cli.Commands;
 /// <summary>
 /// <c>videoloopback inspect &lt;file&gt;</c>: what a model file is (family, dtypes, parameters per part,
 /// missing and unexpected keys). A .safetensors file is read from its header only, so it is instant even on multi-GB files;
-/// a PyTorch pickle (.pth/.pt/.ckpt) has to be read whole (without running any of its code).
+/// of a PyTorch pickle (.pth/.pt/.ckpt) only the pickled structure is read (without running any of its code).
 /// </summary>
 public sealed class InspectCommand(IAnsiConsole console) : Command<InspectCommand.Settings>
 {

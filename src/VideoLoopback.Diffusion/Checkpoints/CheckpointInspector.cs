@@ -1,5 +1,3 @@
-using VideoLoopback.Diffusion.Safetensors;
-
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>
@@ -11,9 +9,9 @@ public static class CheckpointInspector
     private const string ControlPrefix = "control_model.";
     private static readonly ModelFamily Sd1 = CheckpointFamilies.StableDiffusion1;
 
-    /// <summary>Inspects a safetensors file's header; <paramref name="detectors"/> add layouts defined elsewhere.</summary>
-    public static CheckpointInfo Inspect(SafetensorsFile file, IReadOnlyList<CheckpointDetector>? detectors = null) =>
-        Inspect(file.FilePath, file.Entries.Select(TensorDescriptor.From), detectors);
+    /// <summary>Inspects a model file's tensor list (no data is read); <paramref name="detectors"/> add layouts defined elsewhere.</summary>
+    public static CheckpointInfo Inspect(StateDictFile file, IReadOnlyList<CheckpointDetector>? detectors = null) =>
+        Inspect(file.Path, file.Tensors, detectors);
 
     /// <summary>
     /// Inspects any list of (name, shape, dtype); <paramref name="source"/> names it in messages. After the LoRA check, each of

@@ -1,43 +1,177 @@
-using System.Collections;
-using TorchSharp.PyBridge;
+using System.IO.MemoryMappedFiles;
+using VideoLoopback.Diffusion.Checkpoints.Pickles;
+using VideoLoopback.Diffusion.Safetensors;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>
-/// Reads a PyTorch state dict saved with <c>torch.save</c> (<c>.pth</c>/<c>.pt</c>, the zip format of PyTorch 1.6 and later).
-/// PyBridge rebuilds the pickle with its own constructors for the few torch globals a state dict uses (tensors, OrderedDict);
-/// any other global becomes an inert placeholder object, so no code from the file runs. A dict that wraps the state dict
-/// under <c>state_dict</c> (as training checkpoints do) is unwrapped.
+/// A state dict saved with <c>torch.save</c> (<c>.ckpt</c>/<c>.pth</c>/<c>.pt</c>), in the zip format of PyTorch 1.6 and later or
+/// the legacy format before it, read with our own restricted unpickler: nothing from the file runs (see <see cref="PickleGlobals"/>).
+/// Opening reads only the pickled structure and checks every tensor's view against the bytes its storage has in the file;
+/// tensor data is memory-mapped and copied one tensor at a time. A state dict wrapped under <c>state_dict</c> (Lightning
+/// checkpoints, next to <c>global_step</c> and the like) is unwrapped; other nested dicts give dotted keys.
 /// </summary>
-public static class PickledStateDict
+public sealed class PickledStateDict : IDisposable
 {
-    public static bool IsPickle(string path) =>
-        Path.GetExtension(path).ToLowerInvariant() is ".pth" or ".pt" or ".ckpt";
+    private readonly MemoryMappedFile? _mapping;
+    private readonly Dictionary<string, PickledTensor> _tensors;
 
-    /// <summary>Every tensor of the file by key, on the CPU; throws <see cref="InvalidDataException"/> naming the file.</summary>
-    public static Dictionary<string, Tensor> Read(string path)
+    private PickledStateDict(string path, MemoryMappedFile? mapping, Dictionary<string, PickledTensor> tensors)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        Hashtable table;
+        FilePath = path;
+        _mapping = mapping;
+        _tensors = tensors;
+        Tensors = tensors.Select(t => new TensorDescriptor(t.Key, t.Value.Shape, t.Value.Storage.DType)).ToList();
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Every tensor's name, shape and dtype, in the order the file lists them.</summary>
+    public IReadOnlyList<TensorDescriptor> Tensors { get; }
+
+    /// <summary>True when the file starts like a PyTorch zip or legacy pickle (the name is not looked at).</summary>
+    public static bool HasSignature(string path)
+    {
+        Span<byte> start = stackalloc byte[4];
         try
         {
-            table = PyTorchUnpickler.UnpickleStateDict(path);
+            using var stream = File.OpenRead(path);
+            int read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+            return TorchZipArchive.HasSignature(start[..read]) || LegacyTorchFile.HasSignature(start[..read]);
         }
-        catch (NotImplementedException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidDataException($"{path}: not a state dict in PyTorch's zip format ({e.Message}); convert it to .safetensors with the same keys", e);
+            return false;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidCastException or InvalidOperationException or ArgumentException)
-        {
-            throw new InvalidDataException($"{path}: not a readable PyTorch state dict ({e.Message})", e);
-        }
-        if (table["state_dict"] is Hashtable inner) table = inner;
+    }
 
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table)
-            if (entry.Key is string key && entry.Value is Tensor tensor) result[key] = tensor;
-        if (result.Count == 0) throw new InvalidDataException($"{path}: the pickle holds no tensors (expected a state dict)");
-        return result;
+    /// <summary>Opens <paramref name="path"/>; every problem is one <see cref="InvalidDataException"/> naming the file.</summary>
+    public static PickledStateDict Open(string path)
+    {
+        if (Directory.Exists(path)) throw new InvalidDataException($"{path}: is a directory, not a PyTorch checkpoint");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        try
+        {
+            Dictionary<string, PickledTensor> tensors;
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+                tensors = StateDict(ReadObject(stream));
+            if (tensors.Count == 0) throw new PickleException("the pickle holds no tensors (expected a state dict)");
+            foreach (var (name, tensor) in tensors) Check(name, tensor);
+            var mapping = tensors.Values.Any(t => t.ElementCount > 0)
+                ? MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read)
+                : null;
+            return new PickledStateDict(path, mapping, tensors);
+        }
+        catch (PickleException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: cannot be read ({e.Message})", e);
+        }
+    }
+
+    public bool Contains(string name) => _tensors.ContainsKey(name);
+
+    /// <summary>
+    /// Materialises one tensor on <paramref name="device"/> in <paramref name="dtype"/> (default: as stored): the storage elements
+    /// its view spans are copied from the mapping, then gathered through its strides when it is not contiguous.
+    /// </summary>
+    public Tensor Load(string name, ScalarType? dtype = null, Device? device = null)
+    {
+        if (!_tensors.TryGetValue(name, out var tensor)) throw new InvalidDataException($"{FilePath}: no tensor named '{name}'");
+        var stored = tensor.Storage.DType.ToScalarType();
+        using var scope = NewDisposeScope();
+        var (first, count) = tensor.Span();
+        var flat = empty(count, stored, CPU);
+        int size = tensor.Storage.DType.ByteSize();
+        if (count > 0 && tensor.Storage.CompressedLength >= 0) Inflate(tensor.Storage, first * size, flat);
+        else if (count > 0) MappedTensorData.CopyInto(_mapping!, tensor.Storage.FileOffset + first * size, count * size, flat);
+        var cpu = tensor.IsContiguous ? flat.reshape(tensor.Shape) : flat.as_strided(tensor.Shape, tensor.Strides, 0).contiguous();
+        var target = dtype ?? stored;
+        var result = (device is null || device.type == TorchSharp.DeviceType.CPU) && target == stored ? cpu : cpu.to(target, device ?? CPU);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => _mapping?.Dispose();
+
+    /// <summary>
+    /// A deflated storage (zip files written by other tools than PyTorch, e.g. TorchSharp.PyBridge) cannot be mapped: it is
+    /// inflated up to the end of the tensor's span, and the span copied into <paramref name="destination"/>.
+    /// </summary>
+    private void Inflate(PickledStorage storage, long skipBytes, Tensor destination)
+    {
+        using var compressed = _mapping!.CreateViewStream(storage.FileOffset, storage.CompressedLength, MemoryMappedFileAccess.Read);
+        using var inflate = new System.IO.Compression.DeflateStream(compressed, System.IO.Compression.CompressionMode.Decompress);
+        try
+        {
+            var skip = new byte[Math.Min(skipBytes, 1 << 20)];
+            for (long left = skipBytes; left > 0; left -= skip.Length) inflate.ReadExactly(skip, 0, (int)Math.Min(left, skip.Length));
+            inflate.ReadExactly(destination.bytes);
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{FilePath}: storage '{storage.Key}' does not decompress to its declared size (corrupt)", e);
+        }
+    }
+
+    private static object? ReadObject(FileStream stream)
+    {
+        Span<byte> start = stackalloc byte[512];
+        int read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        if (read == 0) throw new PickleException("file is empty");
+        if (TorchZipArchive.HasSignature(start[..read]))
+        {
+            var archive = TorchZipArchive.Read(stream);
+            var storages = new StorageTable(storage =>
+            {
+                var (offset, length, compressed) = archive.Storage(storage.Key);
+                storage.Locate(offset, length, compressed);
+            });
+            using var pickle = new MemoryStream(archive.ReadPickle());
+            return PickleMachine.Load(pickle, storages.Resolve);
+        }
+        if (LegacyTorchFile.HasSignature(start[..read])) return LegacyTorchFile.Read(stream).Root;
+        if (read >= 262 && start.Slice(257, 5).SequenceEqual("ustar"u8))
+            throw new PickleException("a tar archive: PyTorch's pre-0.4 checkpoint format is not supported; re-save it with a newer PyTorch");
+        throw new PickleException("not a PyTorch checkpoint (neither the zip format of torch.save nor its legacy pickle format)");
+    }
+
+    /// <summary>The tensors of the saved object by key: its <c>state_dict</c> entry when it has one, nested dicts as dotted keys.</summary>
+    private static Dictionary<string, PickledTensor> StateDict(object? saved)
+    {
+        if (saved is not PickleDict dict)
+            throw new PickleException($"holds a {PickleMachine.Describe(saved)}, not a state dict (a dict of tensors)");
+        if (dict.Get("state_dict") is PickleDict inner) dict = inner;
+        var tensors = new Dictionary<string, PickledTensor>(StringComparer.Ordinal);
+        Collect(dict, "", tensors, depth: 0);
+        return tensors;
+    }
+
+    private static void Collect(PickleDict dict, string prefix, Dictionary<string, PickledTensor> into, int depth)
+    {
+        foreach (var (key, value) in dict.Entries)
+        {
+            var name = key switch { string s => s, long n => n.ToString(System.Globalization.CultureInfo.InvariantCulture), _ => null };
+            if (name is null) continue;
+            if (value is PickledTensor tensor) into.TryAdd(prefix + name, tensor);
+            else if (value is PickleDict nested && depth < 8) Collect(nested, prefix + name + ".", into, depth + 1);
+        }
+    }
+
+    /// <summary>Every view must lie inside its storage, and every storage inside the file, before anything is allocated.</summary>
+    private static void Check(string name, PickledTensor tensor)
+    {
+        try
+        {
+            if (tensor.Storage.FileOffset < 0) throw new PickleException($"storage '{tensor.Storage.Key}' has no data in the file (truncated)");
+            tensor.Span();
+        }
+        catch (PickleException e)
+        {
+            throw new PickleException($"tensor '{name}': {e.Message}");
+        }
     }
 }

@@ -1,5 +1,4 @@
 using VideoLoopback.Diffusion.Nn;
-using VideoLoopback.Diffusion.Safetensors;
 using VideoLoopback.Diffusion.Unet;
 using VideoLoopback.Diffusion.Vae;
 
@@ -34,21 +33,21 @@ public static class StableDiffusionWeights
     /// Loads the UNet of <paramref name="file"/> onto <paramref name="on"/>.
     /// <paramref name="numHeads"/>: attention heads (SD1.x: 8; see <see cref="UnetConfig.NumHeads"/>).
     /// </summary>
-    public static UnetModel LoadUnet(SafetensorsFile file, ModuleDevice on, int numHeads = UnetConfig.Sd1NumHeads)
+    public static UnetModel LoadUnet(StateDictFile file, ModuleDevice on, int numHeads = UnetConfig.Sd1NumHeads)
     {
-        var shapes = StateDictBinding.Shapes(file);
-        var config = DetectUnet(shapes, file.FilePath, numHeads);
-        var prefix = SupportedFamily(shapes, file.FilePath).UnetPrefix;
-        return StateDictBinding.Bound(new UnetModel(config, on), unet => StateDictBinding.Load(unet, file, prefix, "UNet"));
+        var shapes = file.Shapes();
+        var config = DetectUnet(shapes, file.Path, numHeads);
+        var prefix = SupportedFamily(shapes, file.Path).UnetPrefix;
+        return StateDictBinding.Bound(new UnetModel(config, on), unet => file.Bind(unet, prefix, "UNet"));
     }
 
     /// <summary>Loads the VAE of a checkpoint, or a standalone VAE file, onto <paramref name="on"/>.</summary>
-    public static AutoencoderKL LoadVae(SafetensorsFile file, ModuleDevice on)
+    public static AutoencoderKL LoadVae(StateDictFile file, ModuleDevice on)
     {
-        var shapes = StateDictBinding.Shapes(file);
-        var prefix = VaePrefixOf(shapes, file.FilePath);
-        var config = VaeConfigDetector.Detect(Strip(shapes, prefix), file.FilePath);
-        return StateDictBinding.Bound(new AutoencoderKL(config, on), vae => StateDictBinding.Load(vae, file, prefix, "VAE"));
+        var shapes = file.Shapes();
+        var prefix = VaePrefixOf(shapes, file.Path);
+        var config = VaeConfigDetector.Detect(Strip(shapes, prefix), file.Path);
+        return StateDictBinding.Bound(new AutoencoderKL(config, on), vae => file.Bind(vae, prefix, "VAE"));
     }
 
     /// <summary>The network's parameters must equal exactly the keys under <paramref name="prefix"/> (names and shapes).</summary>

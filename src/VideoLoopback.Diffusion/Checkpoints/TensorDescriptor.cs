@@ -7,9 +7,7 @@ public sealed record TensorDescriptor(string Name, long[] Shape, SafetensorsDTyp
 {
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
 
-    public static TensorDescriptor From(SafetensorsEntry entry) => new(entry.Name, entry.Shape, entry.DType);
+    public string ShapeText => "[" + string.Join(",", Shape) + "]";
 
-    /// <summary>A tensor already in memory (a pickled state dict's) under <paramref name="name"/>.</summary>
-    public static TensorDescriptor From(string name, TorchSharp.torch.Tensor tensor) =>
-        new(name, tensor.shape, SafetensorsDTypes.FromScalarType(tensor.dtype));
+    public static TensorDescriptor From(SafetensorsEntry entry) => new(entry.Name, entry.Shape, entry.DType);
 }

@@ -1,4 +1,4 @@
-using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Diffusion.Checkpoints;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Lora;
@@ -23,7 +23,7 @@ public sealed class LoraNetwork : IDisposable
 
     public static LoraNetwork Load(string path, Device? device = null)
     {
-        using var file = SafetensorsFile.Open(path);
+        using var file = StateDictFile.Open(path);
         var tensors = file.LoadAll(dtype: ScalarType.Float32, device: device);
         try
         {

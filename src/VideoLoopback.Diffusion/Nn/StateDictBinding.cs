@@ -1,6 +1,5 @@
 using TorchSharp;
 using VideoLoopback.Diffusion.Checkpoints;
-using VideoLoopback.Diffusion.Safetensors;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Nn;
@@ -45,19 +44,18 @@ public static class StateDictBinding
         return problems;
     }
 
-    /// <summary>The name -> shape map of a file's entries.</summary>
-    public static Dictionary<string, long[]> Shapes(SafetensorsFile file) =>
-        file.Entries.ToDictionary(e => e.Name, e => e.Shape.ToArray());
+    /// <summary>The name -> shape map of a file's tensors.</summary>
+    public static Dictionary<string, long[]> Shapes(StateDictFile file) => file.Shapes();
 
     /// <summary>
     /// Copies <c>file[prefix + name]</c> into every bound tensor of <paramref name="network"/>, converting to the tensor's
-    /// dtype on its device, one tensor at a time straight from the file's mapping. Throws naming the file and the
-    /// offending keys when the layouts differ.
+    /// dtype on its device, one tensor at a time straight from the file's mapping (safetensors or PyTorch pickle).
+    /// Throws naming the file and the offending keys when the layouts differ.
     /// </summary>
-    public static void Load(nn.Module network, SafetensorsFile file, string prefix, string what) =>
-        Bind(network, Shapes(file), file.FilePath, prefix, what, (key, like) => file.Load(key, like.dtype, like.device));
+    public static void Load(nn.Module network, StateDictFile file, string prefix, string what) =>
+        Bind(network, file.Shapes(), file.Path, prefix, what, (key, like) => file.Load(key, like.dtype, like.device));
 
-    /// <summary>As <see cref="Load(nn.Module, SafetensorsFile, string, string)"/>, from tensors already in memory (a pickled state dict).</summary>
+    /// <summary>As <see cref="Load(nn.Module, StateDictFile, string, string)"/>, from tensors already in memory.</summary>
     public static void Load(nn.Module network, IReadOnlyDictionary<string, Tensor> tensors, string source, string prefix, string what) =>
         Bind(network, tensors.ToDictionary(t => t.Key, t => t.Value.shape), source, prefix, what,
             (key, like) => tensors[key].to(like.dtype, like.device, copy: true));

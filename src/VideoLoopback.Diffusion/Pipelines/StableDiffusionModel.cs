@@ -91,12 +91,12 @@ public sealed class StableDiffusionModel : IDisposable
     {
         options ??= new StableDiffusionLoadOptions();
         if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"{checkpointPath}: checkpoint not found", checkpointPath);
-        using var file = SafetensorsFile.Open(checkpointPath);
+        using var file = StateDictFile.Open(checkpointPath);
         var info = CheckpointInspector.Inspect(file);
         info.EnsureFamily(CheckpointFamilies.Supported.SelectMany(f => f.CheckpointFamilies).ToArray());
         if (options.VaePath is { } vaePath)
         {
-            using var vaeFile = SafetensorsFile.Open(vaePath);
+            using var vaeFile = StateDictFile.Open(vaePath);
             CheckpointInspector.Inspect(vaeFile).EnsureFamily(CheckpointFamily.Vae);
         }
         UnetModel? unet = null;
@@ -107,7 +107,7 @@ public sealed class StableDiffusionModel : IDisposable
             unet = StableDiffusionWeights.LoadUnet(file, options.Compute, options.UnetHeads);
             if (options.VaePath is { } path)
             {
-                using var vaeFile = SafetensorsFile.Open(path);
+                using var vaeFile = StateDictFile.Open(path);
                 vae = StableDiffusionWeights.LoadVae(vaeFile, options.Compute);
             }
             else vae = StableDiffusionWeights.LoadVae(file, options.Compute);

@@ -110,37 +110,11 @@ public sealed class SafetensorsFile : IDisposable
         return result;
     }
 
-    private unsafe void CopyInto(SafetensorsEntry entry, Tensor destination)
+    private void CopyInto(SafetensorsEntry entry, Tensor destination)
     {
         if (_mapping is null) throw new SafetensorsException(FilePath, $"tensor '{entry.Name}' has data but the file has none");
-        // One view per tensor: its pages leave the process when the view is disposed, so loading
-        // a large file does not keep the whole mapping resident.
-        using var view = _mapping.CreateViewAccessor(DataOffset + entry.Begin, entry.ByteLength, MemoryMappedFileAccess.Read);
-        byte* source = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref source);
-        try
-        {
-            source += view.PointerOffset;
-            // A span holds at most 2^31-1 bytes: larger tensors are copied through element-aligned slices.
-            using var flat = destination.view(-1);
-            long elementSize = entry.DType.ByteSize();
-            long chunkElements = MaxChunkBytes / elementSize;
-            for (long first = 0; first < entry.ElementCount; first += chunkElements)
-            {
-                long count = Math.Min(chunkElements, entry.ElementCount - first);
-                using var slice = flat.narrow(0, first, count);
-                long bytes = count * elementSize;
-                fixed (byte* target = slice.bytes)
-                    Buffer.MemoryCopy(source + first * elementSize, target, bytes, bytes);
-            }
-        }
-        finally
-        {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
-        }
+        MappedTensorData.CopyInto(_mapping, DataOffset + entry.Begin, entry.ByteLength, destination);
     }
-
-    private const long MaxChunkBytes = 1L << 30;
 
     public void Dispose() => _mapping?.Dispose();
 }

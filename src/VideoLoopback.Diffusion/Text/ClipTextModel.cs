@@ -1,7 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VideoLoopback.Diffusion.Nn;
-using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Diffusion.Checkpoints;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Text;
@@ -46,7 +46,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     /// <summary>Loads the text model of the checkpoint at <paramref name="path"/>.</summary>
     public static ClipTextModel FromCheckpoint(string path, Device? device = null, ScalarType dtype = ScalarType.Float32, int? headCount = null)
     {
-        using var file = SafetensorsFile.Open(path);
+        using var file = StateDictFile.Open(path);
         return FromCheckpoint(file, device, dtype, headCount);
     }
 
@@ -54,7 +54,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     /// Loads the text model from an LDM checkpoint, under <see cref="LdmPrefix"/> or, failing that,
     /// <see cref="LegacyLdmPrefix"/>. <paramref name="dtype"/> is the compute dtype (fp32 on CPU).
     /// </summary>
-    public static ClipTextModel FromCheckpoint(SafetensorsFile file, Device? device = null, ScalarType dtype = ScalarType.Float32, int? headCount = null)
+    public static ClipTextModel FromCheckpoint(StateDictFile file, Device? device = null, ScalarType dtype = ScalarType.Float32, int? headCount = null)
     {
         string prefix = FindPrefix(file);
         var config = ClipTextConfig.Detect(file, prefix, headCount);
@@ -72,12 +72,12 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
             model => StateDictBinding.Load(model, weights, "the given weights", "", "CLIP text"));
 
     /// <summary>The key prefix of the CLIP text weights in <paramref name="file"/>.</summary>
-    public static string FindPrefix(SafetensorsFile file)
+    public static string FindPrefix(StateDictFile file)
     {
         foreach (var prefix in new[] { LdmPrefix, LegacyLdmPrefix })
             if (file.Contains(prefix + "embeddings.token_embedding.weight")) return prefix;
         throw new InvalidDataException(
-            $"{file.FilePath}: no CLIP text encoder found (expected '{LdmPrefix}embeddings.token_embedding.weight' or '{LegacyLdmPrefix}embeddings.token_embedding.weight'); only SD1.x checkpoints are supported");
+            $"{file.Path}: no CLIP text encoder found (expected '{LdmPrefix}embeddings.token_embedding.weight' or '{LegacyLdmPrefix}embeddings.token_embedding.weight'); only SD1.x checkpoints are supported");
     }
 
     /// <summary>Token ids [B,T] (int64, T ≤ 77) -> final-layer-normed last hidden state [B,T,C].</summary>

@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Video.FastDvdNet;
 
 /// <summary>
-/// Finds and reads the FastDVDNet weights: the released <c>model.pth</c> (a PyTorch pickle of a
-/// DataParallel state dict, keys prefixed <c>module.</c>) or a <c>.safetensors</c> file with the same keys
+/// Finds and reads the FastDVDNet weights: the released <c>model.pth</c> (a DataParallel state dict, keys prefixed
+/// <c>module.</c>, in PyTorch's legacy pre-1.6 format, read as it is) or a <c>.safetensors</c> file with the same keys
 /// (the prefix may also be absent).
 /// </summary>
 public static class FastDvdNetWeights

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using VideoLoopback.Diffusion.Checkpoints;
 using VideoLoopback.Diffusion.Safetensors;
 using static TorchSharp.torch;
 
@@ -190,7 +191,7 @@ public sealed class BenchLoadCommand(IAnsiConsole console) : Command<BenchLoadCo
             using (var warmUp = zeros(1)) { }
             baseline = ProcessMemory.ResidentBytes();
             var clock = Stopwatch.StartNew();
-            using var file = SafetensorsFile.Open(path);
+            using var file = StateDictFile.Open(path);
             var tensors = file.LoadAll();
             seconds = clock.Elapsed.TotalSeconds;
             GC.KeepAlive(tensors);
