@@ -81,6 +81,8 @@ public static class JobValidator
         if (dirs == 0 && job.ControlNets.Count > 1)
             throw new JobException($"{job.ControlNets.Count} ControlNet units but no reference_frames_directory: without one, the input frames feed a single unit; give one folder per unit, separated by !!!");
 
+        if (job.EmbeddingsDir is { } embeddings && !Directory.Exists(embeddings))
+            throw new JobException($"embeddings_dir: folder '{embeddings}' does not exist");
         var loras = job.Loras.Select(LoraSpec.Parse).ToList();
         if (loras.Count == 0) return;
         var folder = job.LoraDir ?? JobSpec.DefaultLoraDir;
