@@ -39,6 +39,11 @@ public sealed class StateDictFile : IDisposable
         else StateDictBinding.Load(network, _tensors!, Path, prefix, what);
     }
 
+    /// <summary>Every tensor of the file as a new <paramref name="dtype"/> tensor on <paramref name="device"/>; the caller owns them.</summary>
+    public Dictionary<string, Tensor> LoadAll(ScalarType dtype, Device? device = null) => _file is not null
+        ? _file.LoadAll(dtype: dtype, device: device)
+        : _tensors!.ToDictionary(t => t.Key, t => t.Value.to(dtype, device ?? CPU, copy: true), StringComparer.Ordinal);
+
     public void Dispose()
     {
         _file?.Dispose();

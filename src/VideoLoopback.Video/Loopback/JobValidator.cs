@@ -89,7 +89,7 @@ public static class JobValidator
         if (!Directory.Exists(folder)) throw new JobException($"lora_dir: folder '{folder}' does not exist (loras {string.Join(", ", job.Loras)} are looked up there)");
         foreach (var lora in loras)
             if (LoraLibrary.FindFile(folder, lora.Name) is null)
-                throw new JobException($"loras: '{lora.Name}' not found in '{folder}' (expected {lora.Name}.safetensors there or in a subfolder)");
+                throw new JobException($"loras: '{lora.Name}' not found in '{folder}' (expected {lora.Name}.safetensors, .pt or .ckpt there or in a subfolder)");
     }
 
     /// <summary>The loop-1 frame names (what a mask folder must hold); checks a video can be read and has frames.</summary>
