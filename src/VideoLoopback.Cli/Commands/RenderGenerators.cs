@@ -79,6 +79,8 @@ public static class RenderGenerators
             }
             model.Embeddings = new TextualInversionLibrary(job.EmbeddingsDir ?? JobSpec.DefaultEmbeddingsDir, ClipTokenizer.Default,
                 model.TextModel.Config.HiddenSize);
+            try { model.Embeddings.ReadUsedBy([job.Prompt, job.NegativePrompt, job.PromptSchedule, job.NegativePromptSchedule]); }
+            catch (InvalidDataException e) { throw new JobException($"embeddings_dir: {e.Message}"); }
             library = new LoraLibrary(job.LoraDir ?? JobSpec.DefaultLoraDir, warn, compute.Device);
             var jobLoras = job.Loras.Select(LoraSpec.Parse).ToList();
             try

@@ -11,6 +11,7 @@ public sealed class TextualInversionLibrary : IDisposable
 {
     private static readonly string[] Extensions = [".pt", ".bin", ".safetensors"];
     private readonly Dictionary<int, List<TextualInversionEmbedding>> _byFirstToken = new();
+    private readonly ClipTokenizer _tokenizer;
 
     /// <param name="folder">The folder to search.</param>
     /// <param name="tokenizer">The tokenizer prompts are split with.</param>
@@ -18,6 +19,7 @@ public sealed class TextualInversionLibrary : IDisposable
     public TextualInversionLibrary(string folder, ClipTokenizer tokenizer, int width)
     {
         Folder = folder;
+        _tokenizer = tokenizer;
         var byName = new Dictionary<string, TextualInversionEmbedding>(StringComparer.Ordinal);
         if (Directory.Exists(folder))
             foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
@@ -55,6 +57,19 @@ public sealed class TextualInversionLibrary : IDisposable
             if (match) return candidate;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Reads now the vectors of every embedding named in <paramref name="texts"/> (whole texts tokenized, so prompt syntax
+    /// around a name does not hide it), so a bad file fails before any generation; throws naming the file.
+    /// </summary>
+    public void ReadUsedBy(IEnumerable<string> texts)
+    {
+        foreach (var text in texts)
+        {
+            var tokens = _tokenizer.Encode(text);
+            for (int i = 0; i < tokens.Length; i++) _ = FindAt(tokens, i)?.Vectors;
+        }
     }
 
     public void Dispose()

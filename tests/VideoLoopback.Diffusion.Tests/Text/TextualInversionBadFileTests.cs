@@ -60,4 +60,15 @@ public class TextualInversionBadFileTests
         using var none = new TextualInversionLibrary(folder.PathOf("missing"), ClipTokenizer.Default, 8);
         Assert.Empty(none.Embeddings);
     }
+
+    [Fact]
+    public void BadFilesNamedInTextsFailWhenReadUpFront()
+    {
+        using var folder = new TempFolder();
+        Write(folder.PathOf("wide.safetensors"), ("emb_params", [2, 16]));
+        using var library = new TextualInversionLibrary(folder.Root, ClipTokenizer.Default, 8);
+        library.ReadUsedBy(["a cat", "'a dog' if frame < 3 else 'a cow'"]);
+        var e = Assert.Throws<InvalidDataException>(() => library.ReadUsedBy(["'(wide:1.2) cat' if frame < 3 else 'dog'"]));
+        Assert.Contains("wide.safetensors", e.Message);
+    }
 }
