@@ -8,6 +8,7 @@ using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
 using VideoLoopback.Diffusion.Sampling.Noise;
+using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Imaging;
 using VideoLoopback.Video.Loopback;
@@ -62,6 +63,8 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         public string? SeedResizeFrom { get; init; }
         [CommandOption("--lora-dir <FOLDER>")][Description("Where <lora:name:weight> prompt tags are looked up, recursively. Default weights/lora.")]
         public string LoraDir { get; init; } = "weights/lora";
+        [CommandOption("--embeddings-dir <FOLDER>")][Description("Where textual-inversion embeddings named in prompts are looked up, recursively. Default weights/embeddings.")]
+        public string EmbeddingsDir { get; init; } = "weights/embeddings";
         [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]; one --control-image each.")]
         public string[]? ControlNets { get; init; }
         [CommandOption("--control-image <FILE>")][Description("The preprocessed control map of each --controlnet, in order.")]
@@ -122,6 +125,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
 
             var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
             using var model = StableDiffusionModel.Load(s.Checkpoint, options);
+            model.Embeddings = new TextualInversionLibrary(s.EmbeddingsDir, ClipTokenizer.Default, model.TextModel.Config.HiddenSize);
             using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
             var controlNets = new List<ControlNetModel>();
             try

@@ -6,6 +6,7 @@ using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
 using VideoLoopback.Diffusion.Sampling;
+using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
@@ -76,6 +77,10 @@ public static class RenderGenerators
                 }
                 controlNets.Add(new LoadedControlNet(network, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode(), unit.Resize()));
             }
+            model.Embeddings = new TextualInversionLibrary(job.EmbeddingsDir ?? JobSpec.DefaultEmbeddingsDir, ClipTokenizer.Default,
+                model.TextModel.Config.HiddenSize);
+            try { model.Embeddings.ReadUsedBy([job.Prompt, job.NegativePrompt, job.PromptSchedule, job.NegativePromptSchedule]); }
+            catch (InvalidDataException e) { throw new JobException($"embeddings_dir: {e.Message}"); }
             library = new LoraLibrary(job.LoraDir ?? JobSpec.DefaultLoraDir, warn, compute.Device);
             var jobLoras = job.Loras.Select(LoraSpec.Parse).ToList();
             try

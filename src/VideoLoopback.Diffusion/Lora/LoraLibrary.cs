@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Diffusion.Lora;
 
 /// <summary>
-/// Resolves "&lt;lora:name:...&gt;" tags to LoRA files in a folder (searched recursively, <c>name.safetensors</c>, name compared
-/// case-insensitively like WebUI's lookup) and keeps each loaded file for reuse. An unknown name is reported through
+/// Resolves "&lt;lora:name:...&gt;" tags to LoRA files in a folder (searched recursively for <c>name.safetensors</c>,
+/// <c>name.pt</c> or <c>name.ckpt</c> as WebUI lists them, name compared case-insensitively like WebUI's lookup) and keeps each loaded file for reuse. An unknown name is reported through
 /// <paramref name="warn"/> and skipped, as WebUI does ("Networks not found").
 /// </summary>
 public sealed class LoraLibrary(string folder, Action<string> warn, Device? device = null) : IDisposable
@@ -46,10 +46,18 @@ public sealed class LoraLibrary(string folder, Action<string> warn, Device? devi
         return network;
     }
 
-    /// <summary>The file <c>name.safetensors</c> under <paramref name="folder"/> (recursively, name case-insensitive), or null.</summary>
+    private static readonly string[] Extensions = [".safetensors", ".pt", ".ckpt"];
+
+    /// <summary>
+    /// The file <c>name.safetensors</c> (else <c>.pt</c>, else <c>.ckpt</c>) under <paramref name="folder"/> (recursively, name
+    /// case-insensitive), or null.
+    /// </summary>
     public static string? FindFile(string folder, string name) => !Directory.Exists(folder) ? null
-        : Directory.EnumerateFiles(folder, "*.safetensors", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .FirstOrDefault(p => string.Equals(Path.GetFileNameWithoutExtension(p), name, StringComparison.OrdinalIgnoreCase));
+        : Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(p => Extensions.Contains(Path.GetExtension(p).ToLowerInvariant())
+                && string.Equals(Path.GetFileNameWithoutExtension(p), name, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(p => Array.IndexOf(Extensions, Path.GetExtension(p).ToLowerInvariant())).ThenBy(p => p, StringComparer.Ordinal)
+            .FirstOrDefault();
 
     public void Dispose()
     {

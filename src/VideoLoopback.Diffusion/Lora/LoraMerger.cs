@@ -48,13 +48,22 @@ public sealed class LoraMerger : IDisposable
             foreach (var module in activation.Network.Modules)
             {
                 var key = module.LdmWeightKey!;
-                var weight = _weights[key];
                 double multiplier = module.IsTextEncoder ? activation.TextEncoderMultiplier : activation.UnetMultiplier;
-                if (!_originals.ContainsKey(key)) _originals[key] = weight.detach().clone().DetachFromDisposeScope(); // kept across callers' scopes
-                module.MergeInto(weight, multiplier, activation.DynamicDimension);
+                var bias = module.BiasDelta is null ? null : KeepOriginal(BiasKey(key));
+                module.MergeInto(KeepOriginal(key), multiplier, activation.DynamicDimension, bias);
             }
         _active = set.ToList();
     }
+
+    /// <summary>The parameter at <paramref name="key"/>, its original copied aside before its first change.</summary>
+    private Parameter KeepOriginal(string key)
+    {
+        var weight = _weights[key];
+        if (!_originals.ContainsKey(key)) _originals[key] = weight.detach().clone().DetachFromDisposeScope(); // kept across callers' scopes
+        return weight;
+    }
+
+    private static string BiasKey(string weightKey) => weightKey[..^".weight".Length] + ".bias";
 
     /// <summary>Copies every kept original back: the weights are again exactly those that were loaded.</summary>
     public void Restore()
@@ -76,10 +85,10 @@ public sealed class LoraMerger : IDisposable
                 problems.Add($"'{module.KohyaName}' (as '{key ?? module.NetworkLayerName}') matches no weight");
                 continue;
             }
-            long outFeatures = module.Up.shape[0], inFeatures = module.Down.shape[1];
-            long expected = weight.numel(), got = outFeatures * module.Down.numel() / module.Rank;
-            if (weight.shape[0] != outFeatures || (weight.ndim > 1 && weight.shape[1] != inFeatures) || expected != got)
-                problems.Add($"'{module.KohyaName}' makes [{outFeatures},{inFeatures},...] but '{key}' is [{string.Join(",", weight.shape)}]");
+            if (module.Mismatch(weight.shape) is { } made)
+                problems.Add($"'{module.KohyaName}' {made} but '{key}' is [{string.Join(",", weight.shape)}]");
+            else if (module.BiasDelta is { } biasDelta && (!_weights.TryGetValue(BiasKey(key), out var bias) || bias.numel() != biasDelta.numel()))
+                problems.Add($"'{module.KohyaName}' changes a bias of {biasDelta.numel()} values but '{key}' has {(bias is null ? "none" : $"{bias.numel()}")}");
         }
         if (problems.Count > 0)
             throw new InvalidDataException($"{network.FilePath}: {problems.Count} of {network.Modules.Count} LoRA modules do not fit this model " +

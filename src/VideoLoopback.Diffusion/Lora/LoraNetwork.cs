@@ -4,14 +4,31 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Diffusion.Lora;
 
 /// <summary>
-/// A kohya-format LoRA / LoCon file (<c>&lt;module&gt;.lora_down.weight</c>, <c>.lora_up.weight</c>, optional <c>.alpha</c>),
-/// read into float32 tensors. Any other key (LoHa, LoKr, diffusers layouts, ...) is refused naming the file and the key.
+/// A LoRA-family file (<c>.safetensors</c>, or a <c>.pt</c>/<c>.ckpt</c> pickle), read into float32 tensors: keys are
+/// <c>&lt;module&gt;.&lt;part&gt;</c> with the module named the kohya way, or diffusers/PEFT keys (<see cref="PeftLoraNames"/>).
+/// Each module is recognised by its parts as WebUI's Lora extension does: LoRA/LoCon (<c>lora_up.weight</c>,
+/// <c>lora_down.weight</c>), LoHa (<c>hada_w1_a/b</c>, <c>hada_w2_a/b</c>, optional <c>hada_t1/t2</c>), LoKr (<c>lokr_w1</c> or
+/// <c>lokr_w1_a/b</c>, <c>lokr_w2</c> or <c>lokr_w2_a/b</c>, optional <c>lokr_t2</c>), full (<c>diff</c>, optional <c>diff_b</c>);
+/// each may carry <c>alpha</c>, <c>scale</c> and <c>dora_scale</c>. Anything else is refused naming the file and the key.
 /// </summary>
 public sealed class LoraNetwork : IDisposable
 {
-    private const string DownSuffix = ".lora_down.weight", UpSuffix = ".lora_up.weight", AlphaSuffix = ".alpha";
+    private static readonly string[] CommonParts = ["alpha", "scale", "dora_scale"];
 
-    private LoraNetwork(string path, IReadOnlyList<LoraModule> modules)
+    private static readonly (string Kind, string[] Parts, Func<IReadOnlyDictionary<string, Tensor>, bool> Recognises,
+        Func<string, IReadOnlyDictionary<string, Tensor>, NetworkModule> Create)[] Kinds =
+    [
+        ("LoRA", ["lora_up.weight", "lora_down.weight"], p => p.ContainsKey("lora_up.weight") && p.ContainsKey("lora_down.weight"),
+            (n, p) => new LoraModule(n, p)),
+        ("LoHa", ["hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1", "hada_t2"],
+            p => p.ContainsKey("hada_w1_a") && p.ContainsKey("hada_w1_b") && p.ContainsKey("hada_w2_a") && p.ContainsKey("hada_w2_b"),
+            (n, p) => new LohaModule(n, p)),
+        ("LoKr", ["lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2"], LokrModule.Recognises,
+            (n, p) => new LokrModule(n, p)),
+        ("full", ["diff", "diff_b"], p => p.ContainsKey("diff"), (n, p) => new FullDiffModule(n, p)),
+    ];
+
+    private LoraNetwork(string path, IReadOnlyList<NetworkModule> modules)
     {
         FilePath = path;
         Modules = modules;
@@ -19,7 +36,7 @@ public sealed class LoraNetwork : IDisposable
 
     public string FilePath { get; }
     public string Name => Path.GetFileNameWithoutExtension(FilePath);
-    public IReadOnlyList<LoraModule> Modules { get; }
+    public IReadOnlyList<NetworkModule> Modules { get; }
 
     public static LoraNetwork Load(string path, Device? device = null)
     {
@@ -36,39 +53,72 @@ public sealed class LoraNetwork : IDisposable
     }
 
     /// <summary>
-    /// Builds a network from kohya-keyed tensors (copied to float32); <paramref name="source"/> names it in messages and gives
+    /// Builds a network from its tensors (copied to float32); <paramref name="source"/> names it in messages and gives
     /// <see cref="Name"/>.
     /// </summary>
     public static LoraNetwork FromTensors(string source, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var key in tensors.Keys)
+        var byModule = new SortedDictionary<string, Dictionary<string, (string Key, Tensor Value)>>(StringComparer.Ordinal);
+        foreach (var (key, value) in tensors)
         {
-            string? module = key.EndsWith(DownSuffix, StringComparison.Ordinal) ? key[..^DownSuffix.Length]
-                : key.EndsWith(UpSuffix, StringComparison.Ordinal) ? key[..^UpSuffix.Length]
-                : key.EndsWith(AlphaSuffix, StringComparison.Ordinal) ? key[..^AlphaSuffix.Length]
-                : null;
-            if (module is null)
-                throw new InvalidDataException($"{source}: key '{key}' is not a kohya LoRA key (expected <module>{DownSuffix}, <module>{UpSuffix} or <module>{AlphaSuffix}); only LoRA/LoCon files are supported");
-            names.Add(module);
+            var (module, part) = PeftLoraNames.ToKohya(key) ?? Split(key);
+            if (part.Length == 0)
+                throw new InvalidDataException($"{source}: key '{key}' is not a LoRA key (expected <module>.<part> such as <module>.lora_down.weight)");
+            if (!byModule.TryGetValue(module, out var parts)) byModule[module] = parts = new(StringComparer.Ordinal);
+            parts[part] = (key, value);
         }
-        if (names.Count == 0) throw new InvalidDataException($"{source}: no LoRA modules found");
+        if (byModule.Count == 0) throw new InvalidDataException($"{source}: no LoRA modules found");
 
-        var modules = new List<LoraModule>();
-        foreach (var name in names)
+        var modules = new List<NetworkModule>();
+        try
         {
-            if (!tensors.TryGetValue(name + DownSuffix, out var downValue) || !tensors.TryGetValue(name + UpSuffix, out var upValue))
-                throw new InvalidDataException($"{source}: module '{name}' needs both '{name}{DownSuffix}' and '{name}{UpSuffix}'");
-            double? alpha = tensors.TryGetValue(name + AlphaSuffix, out var a) ? a.to(ScalarType.Float64).reshape(-1)[0].item<double>() : null;
-            bool shapesAgree = downValue.ndim == upValue.ndim && (downValue.ndim == 2 || downValue.ndim == 4) && upValue.shape[1] == downValue.shape[0]
-                && (upValue.ndim == 2 || (upValue.shape[2] == 1 && upValue.shape[3] == 1));
-            if (!shapesAgree)
-                throw new InvalidDataException($"{source}: module '{name}': lora_up [{string.Join(",", upValue.shape)}] and lora_down [{string.Join(",", downValue.shape)}] do not form a LoRA pair");
-            // The network lives as long as its library, not the dispose scope that happens to be open when it is first asked for.
-            modules.Add(new LoraModule(name, downValue.to(ScalarType.Float32, copy: true).DetachFromDisposeScope(),
-                upValue.to(ScalarType.Float32, copy: true).DetachFromDisposeScope(), alpha));
+            foreach (var (name, parts) in byModule) modules.Add(Create(source, name, parts));
+        }
+        catch
+        {
+            foreach (var m in modules) m.Dispose();
+            throw;
         }
         return new LoraNetwork(source, modules);
+    }
+
+    private static (string Module, string Part) Split(string key)
+    {
+        int dot = key.IndexOf('.');
+        return dot < 0 ? (key, "") : (key[..dot], key[(dot + 1)..]);
+    }
+
+    private static NetworkModule Create(string source, string name, Dictionary<string, (string Key, Tensor Value)> parts)
+    {
+        if (parts.ContainsKey("lora_A.weight") && parts.ContainsKey("lora_B.weight") && !parts.ContainsKey("lora_down.weight"))
+        {
+            // WebUI keeps only the pair of a PEFT-named module (lora_A = down, lora_B = up): its alpha, scale and dora_scale
+            // are dropped, so the scale is 1.
+            parts = new(StringComparer.Ordinal) { ["lora_down.weight"] = parts["lora_A.weight"], ["lora_up.weight"] = parts["lora_B.weight"] };
+        }
+        var values = parts.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
+        foreach (var kind in Kinds)
+        {
+            if (!kind.Recognises(values)) continue;
+            var unknown = parts.Where(p => !kind.Parts.Contains(p.Key) && !CommonParts.Contains(p.Key)).Select(p => p.Value.Key).ToList();
+            if (unknown.Count > 0)
+                throw new InvalidDataException($"{source}: {kind.Kind} module '{name}' has keys this engine does not apply: {string.Join(", ", unknown)}");
+            if (kind.Kind == "LoRA") CheckLoraPair(source, name, values["lora_up.weight"], values["lora_down.weight"]);
+            // The network lives as long as its library, not the dispose scope that happens to be open when it is first asked for.
+            var owned = values.ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float32, copy: true).DetachFromDisposeScope(), StringComparer.Ordinal);
+            return kind.Create(name, owned);
+        }
+        throw new InvalidDataException($"{source}: module '{name}' ({string.Join(", ", parts.Values.Select(p => p.Key))}) is none of the " +
+            "supported kinds: LoRA/LoCon (lora_up.weight + lora_down.weight, or PEFT lora_A/lora_B), LoHa (hada_w1_a/b + hada_w2_a/b), " +
+            "LoKr (lokr_w1[_a/_b] + lokr_w2[_a/_b]), full (diff)");
+    }
+
+    private static void CheckLoraPair(string source, string name, Tensor up, Tensor down)
+    {
+        bool shapesAgree = down.ndim == up.ndim && (down.ndim == 2 || down.ndim == 4) && up.shape[1] == down.shape[0]
+            && (up.ndim == 2 || (up.shape[2] == 1 && up.shape[3] == 1));
+        if (!shapesAgree)
+            throw new InvalidDataException($"{source}: module '{name}': lora_up [{string.Join(",", up.shape)}] and lora_down [{string.Join(",", down.shape)}] do not form a LoRA pair");
     }
 
     public void Dispose()

@@ -67,6 +67,7 @@ public sealed class StableDiffusionModel : IDisposable
     private readonly Dictionary<int, PromptConditioner> _conditioners = new();
     private readonly Stopwatch _forward = new();
     private LoraMerger? _loras;
+    private TextualInversionLibrary? _embeddings;
 
     private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute) =>
         (CheckpointPath, Info, Unet, Vae, TextModel, Compute) = (checkpointPath, info, unet, vae, text, compute);
@@ -132,10 +133,26 @@ public sealed class StableDiffusionModel : IDisposable
     {
         if (!_conditioners.TryGetValue(clipSkip, out var conditioner))
         {
-            conditioner = new PromptConditioner(TextModel, clipSkip: clipSkip);
+            conditioner = new PromptConditioner(TextModel, clipSkip: clipSkip, embeddings: _embeddings);
             _conditioners[clipSkip] = conditioner;
         }
         return conditioner;
+    }
+
+    /// <summary>
+    /// The textual-inversion embeddings prompts may name (null = none); the model owns and disposes them. Setting it drops
+    /// the prompt conditioners, whose encodings depend on it.
+    /// </summary>
+    public TextualInversionLibrary? Embeddings
+    {
+        get => _embeddings;
+        set
+        {
+            foreach (var c in _conditioners.Values) c.Dispose();
+            _conditioners.Clear();
+            if (!ReferenceEquals(_embeddings, value)) _embeddings?.Dispose();
+            _embeddings = value;
+        }
     }
 
     /// <summary>Prompt encodings kept per clip-skip value between generations (a few hundred prompts, tens of MB).</summary>
@@ -241,8 +258,7 @@ public sealed class StableDiffusionModel : IDisposable
     public void Dispose()
     {
         _loras?.Dispose();
-        foreach (var c in _conditioners.Values) c.Dispose();
-        _conditioners.Clear();
+        Embeddings = null;
         Unet.Dispose();
         Vae.Dispose();
         TextModel.Dispose();

@@ -88,13 +88,19 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     /// through the final layer norm (clip skip 1 = the last layer; 2 = the one before it, ...). Layers
     /// after the one used are not run.
     /// </summary>
-    public Tensor Encode(Tensor inputIds, int clipSkip = 1)
+    public Tensor Encode(Tensor inputIds, int clipSkip = 1) => Encode(inputIds, clipSkip, []);
+
+    /// <summary>
+    /// <see cref="Encode(Tensor, int)"/> with textual-inversion vectors put in place of the token embeddings at
+    /// <paramref name="fixes"/>' positions.
+    /// </summary>
+    public Tensor Encode(Tensor inputIds, int clipSkip, IReadOnlyList<TokenEmbeddingFix> fixes)
     {
         if (clipSkip < 1 || clipSkip > Config.LayerCount)
             throw new ArgumentOutOfRangeException(nameof(clipSkip), clipSkip, $"clip skip must be between 1 and the model's {Config.LayerCount} layers");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var h = _embeddings.forward(CheckIds(inputIds));
+        var h = _embeddings.forward(CheckIds(inputIds), fixes);
         int layersToRun = Config.LayerCount - clipSkip + 1;
         for (int i = 0; i < layersToRun; i++) h = _layers[i].forward(h);
         return _finalNorm.forward(h).MoveToOuterDisposeScope();

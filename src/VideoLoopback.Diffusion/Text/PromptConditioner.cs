@@ -8,7 +8,8 @@ namespace VideoLoopback.Diffusion.Text;
 /// composition. Encodings are cached by the exact set of texts encoded together, so within one render
 /// (one conditioner) an unchanged prompt runs through the text model once; <see cref="ClearCache"/> or
 /// dispose to free them. Extra-network tags ("&lt;lora:...&gt;") are not handled here: strip them first
-/// with <see cref="ExtraNetworkTag.Extract"/>.
+/// with <see cref="ExtraNetworkTag.Extract"/>. Textual-inversion embeddings named in a prompt are found in the
+/// <see cref="TextualInversionLibrary"/> given, if any.
 /// Outputs are float32 on the text model's device (WebUI's emphasis promotes to float32 as well).
 /// </summary>
 public sealed class PromptConditioner : IDisposable
@@ -19,12 +20,12 @@ public sealed class PromptConditioner : IDisposable
     private long _uses;
 
     public PromptConditioner(ClipTextModel textModel, ClipTokenizer? tokenizer = null, int clipSkip = 1,
-        EmphasisMode emphasis = EmphasisMode.Original, int commaPaddingBacktrack = 20)
+        EmphasisMode emphasis = EmphasisMode.Original, int commaPaddingBacktrack = 20, TextualInversionLibrary? embeddings = null)
     {
         if (clipSkip < 1 || clipSkip > textModel.Config.LayerCount)
             throw new ArgumentOutOfRangeException(nameof(clipSkip), clipSkip, $"clip skip must be between 1 and the text model's {textModel.Config.LayerCount} layers");
         _textModel = textModel;
-        _chunker = new PromptChunker(tokenizer ?? ClipTokenizer.Default, commaPaddingBacktrack, emphasis);
+        _chunker = new PromptChunker(tokenizer ?? ClipTokenizer.Default, commaPaddingBacktrack, emphasis, embeddings);
         ClipSkip = clipSkip;
     }
 
@@ -56,7 +57,8 @@ public sealed class PromptConditioner : IDisposable
             var ids = tensor(chunks.SelectMany(c => c.Tokens.Select(t => (long)t)).ToArray(), shape, device: device);
             // WebUI builds the multipliers as a float32 tensor.
             var multipliers = tensor(chunks.SelectMany(c => c.Multipliers.Select(m => (float)m)).ToArray(), shape, device: device);
-            var z = _textModel.Encode(ids, ClipSkip);
+            var fixes = chunks.SelectMany((c, row) => c.Fixes.Select(f => new TokenEmbeddingFix(row, f.Position, f.Embedding.Vectors))).ToList();
+            var z = _textModel.Encode(ids, ClipSkip, fixes);
             encoded.Add(PromptEmphasis.Apply(z, multipliers, Emphasis));
         }
         EncodedTextCount += texts.Count;

@@ -202,6 +202,14 @@ public sealed record JobSpec
 
     public const string DefaultLoraDir = "weights/lora";
 
+    // Textual-inversion embeddings
+    /// <summary>Folder the textual-inversion embeddings named in prompts are looked up in, recursively; null = weights/embeddings.</summary>
+    [JobKey("embeddings_dir", "FOLDER", "Where textual-inversion embeddings named in prompts are looked up, recursively. Default weights/embeddings.",
+        Write = WhenChanged, WrittenAsFullPath = true)]
+    public string? EmbeddingsDir { get; init; }
+
+    public const string DefaultEmbeddingsDir = "weights/embeddings";
+
     /// <summary>The alpha list parsed the way the original does: comma separated floats, empty parts skipped, <c>[1]</c> when empty.</summary>
     public IReadOnlyList<double> TemporalAlphas()
     {

@@ -81,13 +81,15 @@ public static class JobValidator
         if (dirs == 0 && job.ControlNets.Count > 1)
             throw new JobException($"{job.ControlNets.Count} ControlNet units but no reference_frames_directory: without one, the input frames feed a single unit; give one folder per unit, separated by !!!");
 
+        if (job.EmbeddingsDir is { } embeddings && !Directory.Exists(embeddings))
+            throw new JobException($"embeddings_dir: folder '{embeddings}' does not exist");
         var loras = job.Loras.Select(LoraSpec.Parse).ToList();
         if (loras.Count == 0) return;
         var folder = job.LoraDir ?? JobSpec.DefaultLoraDir;
         if (!Directory.Exists(folder)) throw new JobException($"lora_dir: folder '{folder}' does not exist (loras {string.Join(", ", job.Loras)} are looked up there)");
         foreach (var lora in loras)
             if (LoraLibrary.FindFile(folder, lora.Name) is null)
-                throw new JobException($"loras: '{lora.Name}' not found in '{folder}' (expected {lora.Name}.safetensors there or in a subfolder)");
+                throw new JobException($"loras: '{lora.Name}' not found in '{folder}' (expected {lora.Name}.safetensors, .pt or .ckpt there or in a subfolder)");
     }
 
     /// <summary>The loop-1 frame names (what a mask folder must hold); checks a video can be read and has frames.</summary>

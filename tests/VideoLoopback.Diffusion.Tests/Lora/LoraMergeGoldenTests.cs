@@ -133,7 +133,7 @@ public class LoraMergeGoldenTests(ITestOutputHelper output)
         foreach (var file in mapping.RootElement.EnumerateObject())
         {
             using var network = LoraNetwork.Load(Path.Combine(AdapterGolden.LoraFolder, file.Value.GetProperty("file").GetString()!));
-            var modules = network.Modules.ToDictionary(m => m.KohyaName);
+            var modules = network.Modules.Cast<LoraModule>().ToDictionary(m => m.KohyaName);
             var expected = file.Value.GetProperty("mapping").EnumerateArray().ToList();
             Assert.Equal(expected.Count, modules.Count);
             foreach (var m in expected)

@@ -43,6 +43,17 @@ public sealed class AdapterJobTests : IDisposable
     }
 
     [Fact]
+    public void EmbeddingsDirIsWrittenAsAFullPathOnlyWhenSetAndMustExist()
+    {
+        var path = Path.Combine(_temp.FullName, "job.json");
+        File.WriteAllText(path, JobFile.Settings(ValidJob() with { EmbeddingsDir = _temp.FullName }, "t", "m", "h"));
+        Assert.Equal(Path.GetFullPath(_temp.FullName), JobFile.Read(path).EmbeddingsDir);
+        Assert.DoesNotContain("embeddings_dir", JobFile.Settings(ValidJob(), "t", "m", "h"));
+        Assert.Empty(JobValidator.Validate(ValidJob() with { EmbeddingsDir = _temp.FullName }, ScheduleCompilers.Default));
+        Assert.StartsWith("embeddings_dir:", Fails(ValidJob() with { EmbeddingsDir = Path.Combine(_temp.FullName, "missing") }));
+    }
+
+    [Fact]
     public void JobFileUnitsNeedAModelAndKnownKeys()
     {
         var path = Path.Combine(_temp.FullName, "job.json");
