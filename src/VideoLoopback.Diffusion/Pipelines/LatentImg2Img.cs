@@ -39,6 +39,9 @@ public sealed class LatentImg2Img
 
     public Action<SamplerStep>? Callback { get; init; }
 
+    /// <summary>Eta and the sigma churn settings, handed to the samplers that take them (as WebUI does).</summary>
+    public SamplerOptions Options { get; init; } = new();
+
     /// <summary>Runs img2img on <paramref name="initLatent"/> [B,4,h,w]; <paramref name="rng"/>'s first draw is the initial noise.</summary>
     public Tensor Run(Tensor initLatent, ImageNoise rng)
     {
@@ -58,7 +61,7 @@ public sealed class LatentImg2Img
             {
                 ImageConditioning = ImageConditioning, InitLatent = initLatent, Mask = mask, NMask = nmask, MaskBeforeDenoising = true,
             };
-            samples = Ddim.Sample((x, t) => cfg.Denoise(x, t), xi, plan.Timesteps, Schedule, rng.Next, eta: 0.0, callback: Callback);
+            samples = Ddim.Sample((x, t) => cfg.Denoise(x, t), xi, plan.Timesteps, Schedule, rng.Next, eta: Options.EtaFor(Sampler), callback: Callback);
         }
         else
         {
@@ -72,7 +75,7 @@ public sealed class LatentImg2Img
             using var tree = NoiseSampler is null && Sampler.BrownianNoise
                 ? BrownianTreeNoiseSampler.For(initLatent, plan.SigmasFull, BrownianSeeds ?? rng.Seeds, rng.Source)
                 : null;
-            var context = new SamplerContext(cfg.Denoise, plan.Sigmas, rng.Next) { NoiseSampler = NoiseSampler ?? tree?.AsNoiseSampler(), Callback = Callback };
+            var context = Options.Context(Sampler, cfg.Denoise, plan.Sigmas, rng.Next, NoiseSampler ?? tree?.AsNoiseSampler(), Callback);
             samples = Sampler.Run!(context, xi);
         }
         if (mask is not null) samples = samples * nmask! + initLatent * mask;
