@@ -43,7 +43,7 @@ public sealed class StableDiffusionWebUiSettingsTests(StableDiffusionWebUiSettin
 
     private static FrameGenerationParams Frame(string sampler, WebUiSettings settings) => new()
     {
-        Prompt = "a fox", NegativePrompt = "", Seed = 3, Subseed = 5, SubseedStrength = 0, CfgScale = 7, Steps = 2,
+        Prompt = "a fox", NegativePrompt = "", Seed = 3, Subseed = 5, SubseedStrength = 0, CfgScale = 7, Steps = 3,
         DenoisingStrength = 0.75, BatchSize = 1, BatchCount = 1, Width = 32, Height = 32, ResizeMode = 0, SamplerName = sampler, WebUi = settings,
     };
 
