@@ -122,7 +122,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
                 Width = width, Height = height, ResizeMode = resizeMode,
                 EtaNoiseSeedDelta = s.Ensd, SeedResizeFromWidth = resizeFromWidth, SeedResizeFromHeight = resizeFromHeight,
-                RandnSource = RandnSourceNames.Parse(s.RandnSource),
+                RandnSource = RandnSource(s.RandnSource),
                 SamplerOptions = new SamplerOptions
                 {
                     Eta = s.Eta, SChurn = s.SChurn, STmin = s.STmin, STmax = SamplerOptions.TmaxFromWebUi(s.STmax), SNoise = s.SNoise,
@@ -176,6 +176,12 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;
         }
+    }
+
+    private static RandnSource RandnSource(string name)
+    {
+        try { return RandnSourceNames.Parse(name); }
+        catch (ArgumentException e) { throw new ArgumentException($"--randn-source: {e.Message.Split(" (Parameter")[0]}", e); }
     }
 
     /// <summary>"WxH" → (W, H); null → (0, 0), off.</summary>
