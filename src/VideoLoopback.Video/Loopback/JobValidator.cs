@@ -95,9 +95,9 @@ public static class JobValidator
     private static void ValidateWebUiSettings(JobSpec job)
     {
         try { Diffusion.Sampling.Scheduler.Get(job.Scheduler); }
-        catch (ArgumentException e) { throw new JobException($"scheduler: {e.Message}", e); }
+        catch (ArgumentException e) { throw new JobException($"scheduler: {Reason(e)}", e); }
         try { Diffusion.Sampling.Noise.RandnSourceNames.Parse(job.RandnSource); }
-        catch (ArgumentException e) { throw new JobException($"randn_source: {e.Message}", e); }
+        catch (ArgumentException e) { throw new JobException($"randn_source: {Reason(e)}", e); }
         try { job.WebUiSettings().SamplerOptions.Validate(); }
         catch (ArgumentException e) { throw new JobException(e.Message, e); }
         if (job.SeedResizeFromW > 0 && job.SeedResizeFromH > 0 && (job.SeedResizeFromW < 8 || job.SeedResizeFromH < 8))
@@ -105,6 +105,10 @@ public static class JobValidator
         if (job.SdVae is { Length: > 0 } vae && !File.Exists(vae))
             throw new JobException($"sd_vae: '{vae}' not found (expected a standalone VAE .safetensors)");
     }
+
+    /// <summary>The message without the " (Parameter 'name')" the runtime appends.</summary>
+    private static string Reason(ArgumentException e) =>
+        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
 
     /// <summary>The loop-1 frame names (what a mask folder must hold); checks a video can be read and has frames.</summary>
     private static IReadOnlyList<string> InputNames(JobSpec job, int window)
