@@ -27,7 +27,8 @@ public sealed record JobSpec
     [JobKey("mask_threshold", "N", "Mask pixels above this (0-255) are repainted. Default 127.", Min = 0, Max = 255)]
     public int MaskThreshold { get; init; } = 127;
 
-    [JobKey("read_prompt_from_txt", "BOOL", "Prompt per frame from the .txt beside each image: the text before ' --neg ' is the prompt, the rest the negative.")]
+    [JobKey("read_prompt_from_txt", "BOOL",
+        "Prompt per frame from the .txt beside each image: the text before ' --neg ' is the prompt, the rest the negative.")]
     public bool ReadPromptFromTxt { get; init; }
 
     [JobKey("output_frame_rate", "FPS", "Frame rate of the written videos. Default 30.",

@@ -101,7 +101,8 @@ public static class JobValidator
         try { job.WebUiSettings().SamplerOptions.Validate(); }
         catch (ArgumentException e) { throw new JobException(e.Message, e); }
         if (job.SeedResizeFromW > 0 && job.SeedResizeFromH > 0 && (job.SeedResizeFromW < 8 || job.SeedResizeFromH < 8))
-            throw new JobException($"seed_resize_from_w/seed_resize_from_h are {job.SeedResizeFromW}x{job.SeedResizeFromH}, expected at least 8 pixels each (or <= 0: off)");
+            throw new JobException($"seed_resize_from_w/seed_resize_from_h are {job.SeedResizeFromW}x{job.SeedResizeFromH}, " +
+                                   "expected at least 8 pixels each (or <= 0: off)");
         if (job.SdVae is { Length: > 0 } vae && !File.Exists(vae))
             throw new JobException($"sd_vae: '{vae}' not found (expected a standalone VAE .safetensors)");
     }

@@ -6,7 +6,10 @@ using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.Tests.Generation;
 
-/// <summary>The parameters text names eta, the churn settings and the RNG source as WebUI does: only when they are not the default and the sampler takes them.</summary>
+/// <summary>
+/// The parameters text names eta, the churn settings and the RNG source as WebUI does: only when they are not the default and
+/// the sampler takes them.
+/// </summary>
 [Trait("Area", "loopback")]
 public sealed class InfotextSamplerOptionsTests
 {

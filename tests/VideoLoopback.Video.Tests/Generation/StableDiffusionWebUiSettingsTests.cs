@@ -21,7 +21,8 @@ public sealed class StableDiffusionWebUiSettingsTests(StableDiffusionWebUiSettin
         public Model()
         {
             var path = Path.Combine(GoldenData.Path("sd15"), "tiny-sd15.safetensors");
-            Generator = new StableDiffusionFrameGenerator(StableDiffusionModel.Load(path, StableDiffusionLoadOptions.ForCheckpoint(path, Diffusion.Nn.ModuleDevice.Cpu)));
+            var options = StableDiffusionLoadOptions.ForCheckpoint(path, Diffusion.Nn.ModuleDevice.Cpu);
+            Generator = new StableDiffusionFrameGenerator(StableDiffusionModel.Load(path, options));
         }
 
         public void Dispose()
