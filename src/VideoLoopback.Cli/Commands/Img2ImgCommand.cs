@@ -7,6 +7,7 @@ using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Safetensors;
+using VideoLoopback.Diffusion.Sampling;
 using VideoLoopback.Diffusion.Sampling.Noise;
 using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Video.Generation;
@@ -59,6 +60,18 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         [CommandOption("--clip-skip <N>")] public int ClipSkip { get; init; } = 1;
         [CommandOption("--ensd <N>")][Description("Eta noise seed delta: the ancestral/SDE noise restarts from seed + N after the initial noise (WebUI option). Default 0.")]
         public ulong Ensd { get; init; }
+        [CommandOption("--eta <S>")][Description("Noise multiplier of ancestral and SDE samplers and DDIM (WebUI's eta). Default: 1, DDIM 0.")]
+        public double? Eta { get; init; }
+        [CommandOption("--s-churn <S>")][Description("Sigma churn of Euler, Heun and DPM2. Default 0.")]
+        public double SChurn { get; init; }
+        [CommandOption("--s-tmin <S>")][Description("Churn only at sigmas >= this. Default 0.")]
+        public double STmin { get; init; }
+        [CommandOption("--s-tmax <S>")][Description("Churn only at sigmas <= this; 0 = no limit. Default 0.")]
+        public double STmax { get; init; }
+        [CommandOption("--s-noise <S>")][Description("Scale of the churn noise of Euler, Heun and DPM2. Default 1.")]
+        public double SNoise { get; init; } = 1;
+        [CommandOption("--randn-source <SOURCE>")][Description("Noise source: GPU (WebUI's default: the device's generator, CPU on a CPU), CPU or NV.")]
+        public string RandnSource { get; init; } = "GPU";
         [CommandOption("--seed-resize-from <WxH>")][Description("Make the noise as for this size and centre it (WebUI 'Resize seed from'), e.g. 512x512.")]
         public string? SeedResizeFrom { get; init; }
         [CommandOption("--lora-dir <FOLDER>")][Description("Where <lora:name:weight> prompt tags are looked up, recursively. Default weights/lora.")]
@@ -113,6 +126,11 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
                 Width = width, Height = height, ResizeMode = resizeMode,
                 EtaNoiseSeedDelta = s.Ensd, SeedResizeFromWidth = resizeFromWidth, SeedResizeFromHeight = resizeFromHeight,
+                RandnSource = RandnSource(s.RandnSource),
+                SamplerOptions = new SamplerOptions
+                {
+                    Eta = s.Eta, SChurn = s.SChurn, STmin = s.STmin, STmax = SamplerOptions.TmaxFromWebUi(s.STmax), SNoise = s.SNoise,
+                },
                 Inpaint = new InpaintSettings
                 {
                     MaskBlurX = s.MaskBlur, MaskBlurY = s.MaskBlur, MaskedContent = content, Area = area, OnlyMaskedPadding = s.InpaintPadding,
@@ -163,6 +181,12 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;
         }
+    }
+
+    private static RandnSource RandnSource(string name)
+    {
+        try { return RandnSourceNames.Parse(name); }
+        catch (ArgumentException e) { throw new ArgumentException($"--randn-source: {e.Message.Split(" (Parameter")[0]}", e); }
     }
 
     /// <summary>"WxH" → (W, H); null → (0, 0), off.</summary>

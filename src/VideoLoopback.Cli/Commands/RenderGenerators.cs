@@ -34,7 +34,7 @@ public static class RenderGenerators
     public static StableDiffusionFrameGenerator CreateStableDiffusion(string checkpoint, Device device, string samplerName = "Euler a",
         JobSpec? job = null, Action<string>? warn = null)
     {
-        try { SamplerRegistry.Resolve(samplerName); }
+        try { SamplerRegistry.Resolve(samplerName, job?.Scheduler); }
         catch (ArgumentException e) { throw new JobException($"sampler_name: {e.Message}"); }
         if (!File.Exists(checkpoint))
             throw new JobException($"--generator sd: checkpoint '{checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH (--generator fake dry-runs the job without weights)");
@@ -42,7 +42,9 @@ public static class RenderGenerators
         StableDiffusionModel model;
         try
         {
-            model = StableDiffusionModel.Load(checkpoint, StableDiffusionLoadOptions.ForCheckpoint(checkpoint, compute));
+            var options = StableDiffusionLoadOptions.ForCheckpoint(checkpoint, compute) with { VaePath = job?.SdVae is { Length: > 0 } vae ? vae : null };
+            model = StableDiffusionModel.Load(checkpoint, options);
+            if (job?.VaeTiling == true) model.VaeTiling = new Diffusion.Vae.VaeTiling();
         }
         catch (Exception e) when (e is CheckpointException or SafetensorsException or NotSupportedException or InvalidDataException or ArgumentException)
         {

@@ -1,3 +1,4 @@
+using VideoLoopback.Diffusion.Sampling;
 using VideoLoopback.Diffusion.Sampling.Noise;
 using VideoLoopback.Diffusion.Text;
 
@@ -15,7 +16,7 @@ public readonly record struct Img2ImgBatchKey(
     ulong EtaNoiseSeedDelta, int SeedResizeFromWidth, int SeedResizeFromHeight, int Width, int Height, int ClipSkip,
     ValueList<long> PositiveLengths, ValueList<long> NegativeLengths,
     InpaintSettings? Inpaint, OnlyMaskedCrop? Crop, long CropSourceWidth, long CropSourceHeight,
-    ValueList<ControlBatchKey> Controls, int? RunsAlone = null)
+    ValueList<ControlBatchKey> Controls, SamplerOptions? SamplerOptions = null, int? RunsAlone = null)
 {
     /// <summary>The key of a prepared frame: its settings, its input (mask and crop) and its encoded prompts.</summary>
     internal static Img2ImgBatchKey For(Img2ImgFrame frame, Img2ImgInput input, int width, int height,
@@ -30,6 +31,6 @@ public readonly record struct Img2ImgBatchKey(
             new(positive.Batch[0].SelectMany(part => part.Schedule.Entries.Select(e => e.Cond.shape[^2]))),
             new(negative[0].Entries.Select(e => e.Cond.shape[^2])),
             inpaint ? p.Inpaint : null, crop, crop is null ? 0 : frame.Init.shape[2], crop is null ? 0 : frame.Init.shape[1],
-            ControlBatchKey.Of(frame.Controls));
+            ControlBatchKey.Of(frame.Controls), p.SamplerOptions);
     }
 }

@@ -23,6 +23,8 @@ public sealed record Img2ImgParams
     /// <summary>Images generated from the frame in one sampler batch (seeds Seed + k, or Seed with a variation strength).</summary>
     public int BatchSize { get; init; } = 1;
     public RandnSource RandnSource { get; init; } = RandnSource.Gpu; // WebUI default: the device generator
+    /// <summary>Eta and the sigma churn settings (WebUI's p.eta, s_churn, s_tmin, s_tmax, s_noise); the defaults are WebUI's.</summary>
+    public SamplerOptions SamplerOptions { get; init; } = new();
     /// <summary>WebUI's eta_noise_seed_delta (ENSD): after the initial noise every image's generator restarts from seed + delta; 0 = off.</summary>
     public ulong EtaNoiseSeedDelta { get; init; }
     /// <summary>WebUI's "resize seed from" width in pixels: the seed's noise as made for that size, centred; 0 = off (set with the height).</summary>
@@ -61,6 +63,7 @@ public sealed record Img2ImgParams
             throw new ArgumentOutOfRangeException(nameof(ResizeMode), ResizeMode,
                 "resize mode must be 0 (just resize), 1 (crop and resize) or 2 (resize and fill)");
         Inpaint.Validate();
+        SamplerOptions.Validate();
     }
 }
 

@@ -267,6 +267,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             ImageConditioning = imageConditioning,
             KeepMask = keep,
             BrownianSeeds = seeds, // SDE samplers: one Brownian tree per image seed, as WebUI's p.all_seeds
+            Options = p.SamplerOptions,
         };
         var samples = run.Run(initLatent, rng);
         var decoded = model.DecodeLatents(samples);

@@ -39,6 +39,9 @@ public sealed class LatentImg2Img
 
     public Action<SamplerStep>? Callback { get; init; }
 
+    /// <summary>Eta and the sigma churn settings, handed to the samplers that take them (as WebUI does).</summary>
+    public SamplerOptions Options { get; init; } = new();
+
     /// <summary>Runs img2img on <paramref name="initLatent"/> [B,4,h,w]; <paramref name="rng"/>'s first draw is the initial noise.</summary>
     public Tensor Run(Tensor initLatent, ImageNoise rng)
     {
@@ -60,7 +63,7 @@ public sealed class LatentImg2Img
             };
             var context = new TimestepSamplerContext(cfg.Denoise, plan.Timesteps, Schedule, rng.Next)
             {
-                IsImg2Img = true, Guidance = cfg, Callback = Callback,
+                IsImg2Img = true, Guidance = cfg, Callback = Callback, Eta = Options.EtaFor(Sampler),
             };
             samples = Sampler.RunTimesteps!(context, xi);
         }
@@ -76,7 +79,7 @@ public sealed class LatentImg2Img
             using var tree = NoiseSampler is null && Sampler.BrownianNoise
                 ? BrownianTreeNoiseSampler.For(initLatent, plan.SigmasFull, BrownianSeeds ?? rng.Seeds, rng.Source)
                 : null;
-            var context = new SamplerContext(cfg.Denoise, plan.Sigmas, rng.Next) { NoiseSampler = NoiseSampler ?? tree?.AsNoiseSampler(), Callback = Callback };
+            var context = Options.Context(Sampler, cfg.Denoise, plan.Sigmas, rng.Next, NoiseSampler ?? tree?.AsNoiseSampler(), Callback);
             samples = Sampler.Run!(context, xi);
         }
         if (mask is not null) samples = samples * nmask! + initLatent * mask;

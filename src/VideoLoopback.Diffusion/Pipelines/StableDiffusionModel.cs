@@ -224,7 +224,7 @@ public sealed class StableDiffusionModel : IDisposable
     {
         if (seeds.Count != images.shape[0]) throw new ArgumentException($"{images.shape[0]} images but {seeds.Count} seeds");
         using var scope = NewDisposeScope();
-        using var posterior = Timed(() => Vae.Encode(images.to(Compute.DType, Device)));
+        using var posterior = Timed(() => Vae.Encode(images.to(Compute.DType, Device), VaeTiling));
         var mean = posterior.Mean.to(ScalarType.Float32);
         var std = posterior.Std().to(ScalarType.Float32);
         var noise = stack(seeds.Select(s =>
@@ -241,6 +241,9 @@ public sealed class StableDiffusionModel : IDisposable
     /// </summary>
     public int DecodeChunk { get; set; } = 4;
 
+    /// <summary>Encode and decode in overlapping tiles (less memory, results close to but not equal to untiled); null = whole images.</summary>
+    public VaeTiling? VaeTiling { get; set; }
+
     /// <summary>Scaled latents [B,4,h,w] -> images [B,3,8h,8w] in [0,1] float32 (WebUI: clamp((x+1)/2, 0, 1)).</summary>
     public Tensor DecodeLatents(Tensor latents)
     {
@@ -249,7 +252,7 @@ public sealed class StableDiffusionModel : IDisposable
         for (long start = 0; start < latents.shape[0]; start += DecodeChunk)
         {
             var chunk = latents.narrow(0, start, Math.Min(DecodeChunk, latents.shape[0] - start));
-            var decoded = Timed(() => Vae.Decode((chunk / LatentScale).to(Compute.DType))).to(ScalarType.Float32);
+            var decoded = Timed(() => Vae.Decode((chunk / LatentScale).to(Compute.DType), VaeTiling)).to(ScalarType.Float32);
             parts.Add(((decoded + 1) / 2).clamp(0, 1));
         }
         return (parts.Count == 1 ? parts[0] : cat(parts)).MoveToOuterDisposeScope();

@@ -28,6 +28,8 @@ public sealed record FrameGenerationParams
     public required string SamplerName { get; init; }
     /// <summary>CLIP layers to skip from the end (WebUI's CLIP_stop_at_last_layers, 1 = none).</summary>
     public int ClipSkip { get; init; } = 1;
+    /// <summary>The job's inpainting, seed-resize, schedule-type, sampler-noise and RNG settings (the same for every frame).</summary>
+    public WebUiSettings WebUi { get; init; } = WebUiSettings.Default;
 
     /// <summary>How many images the generator returns for this frame: <c>n_iter * batch_size</c>.</summary>
     public int ImageCount => BatchCount * BatchSize;

@@ -9,8 +9,9 @@ namespace VideoLoopback.Video.Generation;
 /// <summary>
 /// The loopback engine's Stable Diffusion generator: every frame of a request becomes WebUI img2img (or
 /// inpainting when the frame has a mask) with the frame's prompt, seeds, CFG, steps, denoising, sampler,
-/// clip skip and batch size × batch count. Inpainting uses WebUI's img2img defaults (mask blur 4, masked
-/// content original, whole picture), as the original extension leaves them at the UI's values. ControlNet units take the
+/// clip skip and batch size × batch count, and the job's <see cref="WebUiSettings"/> (mask blur, masked content, inpaint
+/// area, schedule type, eta and churn, seed resize, ENSD, RNG source; by default WebUI's img2img values, which the original
+/// extension leaves as the UI has them). ControlNet units take the
 /// frame's control images (reference frames, or the input frame); LoRAs come from the job and the prompts' tags.
 /// Frames of a request whose settings allow it share UNet batches (each frame's batch_size images stay together, as
 /// WebUI); a shared batch can round a frame's result one uint8 level away from running it alone, so the engine keeps
@@ -89,14 +90,14 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
         for (int n = 0; n < p.BatchCount; n++)
         {
             long offset = (long)n * p.BatchSize;
-            var settings = new Img2ImgParams
+            var settings = p.WebUi.ApplyTo(new Img2ImgParams
             {
                 Prompt = p.Prompt, NegativePrompt = p.NegativePrompt,
                 Seed = unchecked((ulong)(p.SubseedStrength == 0 ? p.Seed + offset : p.Seed)),
                 Subseed = unchecked((ulong)(p.Subseed + offset)), SubseedStrength = p.SubseedStrength,
                 CfgScale = p.CfgScale, Steps = p.Steps, Denoising = p.DenoisingStrength, Sampler = p.SamplerName,
                 ClipSkip = p.ClipSkip, BatchSize = p.BatchSize, Loras = _adapters.JobLoras,
-            };
+            });
             runs.Add(new Img2ImgFrame(init, settings, mask, controls));
         }
         return runs;

@@ -68,6 +68,7 @@ public static class WebUiImg2Img
             ("Denoising strength", PythonFloat.Repr(p.Denoising)),
             ("Clip skip", p.ClipSkip <= 1 ? null : Integer(p.ClipSkip)),
             ("ENSD", p.EtaNoiseSeedDelta == 0 ? null : Integer(p.EtaNoiseSeedDelta)),
+            ("RNG", p.RandnSource == RandnSource.Gpu ? null : p.RandnSource.ToWebUiName()),
             ("Mask mode", inpaint && p.Inpaint.MaskMode == InpaintMaskMode.InpaintNotMasked ? "Inpaint not masked" : null),
             ("Mask blur", inpaint ? Integer(p.Inpaint.MaskBlurX) : null),
             ("Inpaint area", onlyMaskedCrop ? "Only masked" : null),
@@ -80,6 +81,8 @@ public static class WebUiImg2Img
                 _ => null,
             }),
         };
+        // The sampler adds these last (extra_generation_params), only for values its function takes.
+        fields.AddRange(p.SamplerOptions.InfotextFields(sampler, PythonFloat.Repr));
         var line = string.Join(", ", fields.Where(f => f.Item2 is not null).Select(f => $"{f.Item1}: {f.Item2}"));
         var negative = p.NegativePrompt.Length > 0 ? $"\nNegative prompt: {p.NegativePrompt}" : "";
         return $"{p.Prompt}{negative}\n{line}";

@@ -58,6 +58,12 @@ public sealed class JobKeyAttribute(string key, string valueName, string help, [
     /// <summary>The value a JSON null reads as, where it is not null, "" or an empty list.</summary>
     public object? NullReadsAs { get; set; }
 
+    /// <summary>
+    /// A switch WebUI writes as 0/1 or as a bool (its radio indexes and checkboxes): a bool parameter also reads 0 and 1, an
+    /// int parameter also reads true and false.
+    /// </summary>
+    public bool BoolOrInt { get; set; }
+
     /// <summary>The command line may change it when resuming a run (it does not change the frames).</summary>
     public bool ResumeMayChange { get; set; }
 }

@@ -84,6 +84,9 @@ public sealed class JobParameter
             if (Type == typeof(IReadOnlyList<ControlNetSpec>)) return new List<ControlNetSpec>();
         }
         if (ValueType == typeof(string)) return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw Bad("a string");
+        if (_declared.BoolOrInt && ValueType == typeof(bool) && WholeNumber(v) is { } n and (0 or 1)) return n == 1;
+        if (_declared.BoolOrInt && ValueType == typeof(int) && v.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            return v.ValueKind == JsonValueKind.True ? 1 : 0;
         if (ValueType == typeof(bool))
             return v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => throw Bad("true or false") };
         if (ValueType == typeof(double)) return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad("a number");
@@ -123,6 +126,8 @@ public sealed class JobParameter
         JobException Bad(string expected) => new($"{OptionNames[0]} '{text}': expected {expected}");
         var invariant = CultureInfo.InvariantCulture;
         if (ValueType == typeof(string)) return text;
+        if (_declared.BoolOrInt && ValueType == typeof(bool) && text.Trim() is "0" or "1") return text.Trim() == "1";
+        if (_declared.BoolOrInt && ValueType == typeof(int) && bool.TryParse(text, out var flag)) return flag ? 1 : 0;
         if (ValueType == typeof(bool)) return bool.TryParse(text, out var b) ? b : throw Bad("true or false");
         if (ValueType == typeof(int)) return int.TryParse(text, NumberStyles.Integer, invariant, out var i) ? i : throw Bad("an integer");
         if (ValueType == typeof(long)) return long.TryParse(text, NumberStyles.Integer, invariant, out var l) ? l : throw Bad("an integer");

@@ -27,7 +27,8 @@ public sealed record JobSpec
     [JobKey("mask_threshold", "N", "Mask pixels above this (0-255) are repainted. Default 127.", Min = 0, Max = 255)]
     public int MaskThreshold { get; init; } = 127;
 
-    [JobKey("read_prompt_from_txt", "BOOL", "Prompt per frame from a .txt beside each image (first line prompt, second negative).")]
+    [JobKey("read_prompt_from_txt", "BOOL",
+        "Prompt per frame from the .txt beside each image: the text before ' --neg ' is the prompt, the rest the negative.")]
     public bool ReadPromptFromTxt { get; init; }
 
     [JobKey("output_frame_rate", "FPS", "Frame rate of the written videos. Default 30.",
@@ -46,10 +47,10 @@ public sealed record JobSpec
     [JobKey("loop_n", "N", "Loops over the whole video. Default 10.", Min = 1)]
     public int LoopN { get; init; } = 10;
 
-    [JobKey("superimpose_alpha", "A", "Weight of the frame before generation when blending the result onto it. Default 0.25.")]
+    [JobKey("superimpose_alpha", "A", "Weight of the generated image when blending it onto the frame (0 keeps the frame). Default 0.25.")]
     public double SuperimposeAlpha { get; init; } = 0.25;
 
-    [JobKey("fix_seed", "BOOL", "Same seed for every frame (else seed + frame). Default true.")]
+    [JobKey("fix_seed", "BOOL", "Same seed for every frame; false: it advances by batch_count x batch_size each frame. Default true.")]
     public bool FixSeed { get; init; } = true;
 
     [JobKey("fix_subseed", "BOOL", "Same variation seed for every frame.")]
@@ -210,6 +211,67 @@ public sealed record JobSpec
 
     public const string DefaultEmbeddingsDir = "weights/embeddings";
 
+    // WebUI img2img settings beyond the original's: inpainting, seed resize, schedule type, sampler noise, RNG, VAE.
+    [JobKey("mask_blur", "N", "Mask blur in pixels. Default 4.", Min = 0, Write = WhenChanged)]
+    public int MaskBlur { get; init; } = 4;
+
+    [JobKey("inpainting_fill", "N", "Masked content: 0 fill, 1 original, 2 latent noise, 3 latent nothing. Default 1.", Min = 0, Max = 3,
+        Expected = "0 (fill), 1 (original), 2 (latent noise) or 3 (latent nothing)", Write = WhenChanged)]
+    public int InpaintingFill { get; init; } = 1;
+
+    [JobKey("inpaint_full_res", "BOOL", "Inpaint area 'Only masked': a padded crop around the mask generated at width x height. Default false.",
+        Write = WhenChanged, BoolOrInt = true)]
+    public bool InpaintFullRes { get; init; }
+
+    [JobKey("inpaint_full_res_padding", "N", "Pixels added around the mask for inpaint_full_res. Default 32.", Min = 0, Write = WhenChanged)]
+    public int InpaintFullResPadding { get; init; } = 32;
+
+    [JobKey("inpainting_mask_invert", "N", "1 (or true): repaint everything but the mask. Default 0.", Min = 0, Max = 1,
+        Expected = "0 (inpaint masked) or 1 (inpaint not masked)", Write = WhenChanged, BoolOrInt = true)]
+    public int InpaintingMaskInvert { get; init; }
+
+    [JobKey("seed_resize_from_w", "N", "Resize seed from width: noise made for this size, centred; off unless both are > 0. Default -1.",
+        Write = WhenChanged)]
+    public int SeedResizeFromW { get; init; } = -1;
+
+    [JobKey("seed_resize_from_h", "N", "Resize seed from height (see seed_resize_from_w). Default -1.", Write = WhenChanged)]
+    public int SeedResizeFromH { get; init; } = -1;
+
+    [JobKey("scheduler", "NAME", "Schedule type: Automatic, Uniform, Karras, Exponential, Polyexponential, SGM Uniform, KL Optimal, " +
+        "Align Your Steps, Simple, Normal, DDIM, Beta. Default Automatic.", Write = WhenChanged)]
+    public string Scheduler { get; init; } = "Automatic";
+
+    /// <summary>WebUI's p.eta; null: the eta_ancestral option (1) for k-diffusion samplers, eta_ddim (0) for DDIM.</summary>
+    [JobKey("eta", "S", "Noise multiplier of ancestral and SDE samplers and DDIM. Default 1 (DDIM 0).", Min = 0, Write = WhenChanged)]
+    public double? Eta { get; init; }
+
+    [JobKey("s_churn", "S", "Sigma churn of Euler, Heun and DPM2: extra noise before each step. Default 0.", Min = 0, Write = WhenChanged)]
+    public double SChurn { get; init; }
+
+    [JobKey("s_tmin", "S", "Sigma tmin: churn only at sigmas >= this. Default 0.", Min = 0, Write = WhenChanged)]
+    public double STmin { get; init; }
+
+    [JobKey("s_tmax", "S", "Sigma tmax: churn only at sigmas <= this; 0 = no limit. Default 0.", Min = 0, Write = WhenChanged)]
+    public double STmax { get; init; }
+
+    [JobKey("s_noise", "S", "Sigma noise: scale of the churn noise of Euler, Heun and DPM2. Default 1.", Write = WhenChanged)]
+    public double SNoise { get; init; } = 1;
+
+    [JobKey("eta_noise_seed_delta", "N", "ENSD: ancestral/SDE noise restarts from seed + N after the initial noise. Default 0.", Min = 0,
+        Write = WhenChanged)]
+    public long EtaNoiseSeedDelta { get; init; }
+
+    [JobKey("randn_source", "SOURCE", "Noise source: GPU (WebUI's default, the device's generator; CPU on a CPU), CPU or NV. Default GPU.",
+        Write = WhenChanged)]
+    public string RandnSource { get; init; } = "GPU";
+
+    [JobKey("sd_vae", "FILE", "A standalone VAE (.safetensors, .ckpt or .pt) replacing the checkpoint's.", Write = WhenChanged, WrittenAsFullPath = true)]
+    public string? SdVae { get; init; }
+
+    [JobKey("vae_tiling", "BOOL", "VAE encode/decode in overlapping tiles to save memory; not WebUI-exact (seams blended). Default false.",
+        Write = WhenChanged)]
+    public bool VaeTiling { get; init; }
+
     /// <summary>The alpha list parsed the way the original does: comma separated floats, empty parts skipped, <c>[1]</c> when empty.</summary>
     public IReadOnlyList<double> TemporalAlphas()
     {
@@ -248,6 +310,20 @@ public sealed record JobSpec
         ResizeMode = ResizeMode,
         SamplerName = SamplerName,
         ClipSkip = ClipSkip,
+        WebUi = WebUiSettings(),
+    };
+
+    /// <summary>The job's WebUI settings for every frame (call after <see cref="JobValidator"/> has checked the names).</summary>
+    public WebUiSettings WebUiSettings() => new()
+    {
+        MaskBlur = MaskBlur, InpaintingFill = InpaintingFill, InpaintFullRes = InpaintFullRes, InpaintFullResPadding = InpaintFullResPadding,
+        InpaintingMaskInvert = InpaintingMaskInvert, SeedResizeFromW = SeedResizeFromW, SeedResizeFromH = SeedResizeFromH,
+        Scheduler = Scheduler, EtaNoiseSeedDelta = (ulong)Math.Max(0, EtaNoiseSeedDelta),
+        RandnSource = Diffusion.Sampling.Noise.RandnSourceNames.Parse(RandnSource),
+        SamplerOptions = new Diffusion.Sampling.SamplerOptions
+        {
+            Eta = Eta, SChurn = SChurn, STmin = STmin, STmax = Diffusion.Sampling.SamplerOptions.TmaxFromWebUi(STmax), SNoise = SNoise,
+        },
     };
 }
 

@@ -45,6 +45,7 @@ public static class JobValidator
                 throw new JobException($"reference_frames_directory: '{dir}' has {n} usable frame(s), the temporal window of {alphas.Count} needs at least {alphas.Count / 2 + 1}");
         }
         ValidateAdapters(job);
+        ValidateWebUiSettings(job);
 
         var names = InputNames(job, alphas.Count);
         if (job.UseMask && Directory.Exists(job.MaskDir))
@@ -91,6 +92,26 @@ public static class JobValidator
             if (LoraLibrary.FindFile(folder, lora.Name) is null)
                 throw new JobException($"loras: '{lora.Name}' not found in '{folder}' (expected {lora.Name}.safetensors, .pt or .ckpt there or in a subfolder)");
     }
+
+    /// <summary>Schedule type, RNG source, sampler noise, seed resize and VAE file; each message names its key.</summary>
+    private static void ValidateWebUiSettings(JobSpec job)
+    {
+        try { Diffusion.Sampling.Scheduler.Get(job.Scheduler); }
+        catch (ArgumentException e) { throw new JobException($"scheduler: {Reason(e)}", e); }
+        try { Diffusion.Sampling.Noise.RandnSourceNames.Parse(job.RandnSource); }
+        catch (ArgumentException e) { throw new JobException($"randn_source: {Reason(e)}", e); }
+        try { job.WebUiSettings().SamplerOptions.Validate(); }
+        catch (ArgumentException e) { throw new JobException(e.Message, e); }
+        if (job.SeedResizeFromW > 0 && job.SeedResizeFromH > 0 && (job.SeedResizeFromW < 8 || job.SeedResizeFromH < 8))
+            throw new JobException($"seed_resize_from_w/seed_resize_from_h are {job.SeedResizeFromW}x{job.SeedResizeFromH}, " +
+                                   "expected at least 8 pixels each (or <= 0: off)");
+        if (job.SdVae is { Length: > 0 } vae && !File.Exists(vae))
+            throw new JobException($"sd_vae: '{vae}' not found (expected a standalone VAE .safetensors)");
+    }
+
+    /// <summary>The message without the " (Parameter 'name')" the runtime appends.</summary>
+    private static string Reason(ArgumentException e) =>
+        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
 
     /// <summary>The loop-1 frame names (what a mask folder must hold); checks a video can be read and has frames.</summary>
     private static IReadOnlyList<string> InputNames(JobSpec job, int window)

@@ -6,7 +6,8 @@ namespace VideoLoopback.Video.Loopback;
 /// <summary>
 /// use_mask: the inpainting mask of the current frame, as the original's current_mask. mask_dir empty: the frame's alpha
 /// channel; a folder: the file named like the current frame (loop 2 on: like the previous loop's output, 0000000.png...);
-/// a file: that mask for every frame. Thresholded (<c>255 if x > threshold else 0</c>), then resized when its size differs.
+/// a file: that mask for every frame. Thresholded (<c>255 if x > threshold else 0</c>), then resized when its size differs
+/// or the resize mode is not 0, and kept an L mask.
 /// </summary>
 public sealed class MaskSource : IDisposable
 {
@@ -60,7 +61,8 @@ public sealed class MaskSource : IDisposable
         {
             var l = FrameModes.Convert(raw, 1);
             var binary = ImagePoint.Point(l, _threshold);
-            var mask = FrameResize.Resize(binary, _job.Width, _job.Height, _job.ResizeMode);
+            // Crop-and-resize and resize-and-fill paste onto an RGB canvas (WebUI's resize_image): back to L, grey stays grey.
+            var mask = FrameModes.Convert(FrameResize.Resize(binary, _job.Width, _job.Height, _job.ResizeMode), 1);
             mask.DetachFromDisposeScope();
             return mask;
         }

@@ -48,6 +48,24 @@ public sealed class Img2ImgCommandTests : IDisposable
     }
 
     [Fact]
+    public void SamplerOptionsReachTheSamplerAndTheParameters()
+    {
+        string Run(string name, params string[] extra)
+        {
+            var output = Path.Combine(_temp.FullName, name);
+            var (code, log) = CliProcess.RunCli([.. new[] { "img2img", "--checkpoint", Tiny, "--init", Init(), "--prompt", "a cat", "--steps", "3",
+                "--denoising", "0.75", "--seed", "42", "--width", "32", "--height", "32", "--output", output }, .. extra]);
+            Assert.True(code == 0, $"img2img {string.Join(" ", extra)} failed ({code}): {log}");
+            return Directory.GetFiles(output, "*.png").Single();
+        }
+        var plain = Run("plain", "--sampler", "Euler");
+        var churn = Run("churn", "--sampler", "Euler", "--s-churn", "1", "--s-noise", "0.9", "--randn-source", "CPU");
+        Assert.EndsWith("Denoising strength: 0.75, RNG: CPU, Sigma churn: 1.0, Sigma noise: 0.9", TextChunks(churn)["parameters"]);
+        Assert.False(ImageFile.Read(plain).Image.eq(ImageFile.Read(churn).Image).all().item<bool>(), "s_churn left the image unchanged");
+        Assert.EndsWith("Denoising strength: 0.75, Eta: 0.5", TextChunks(Run("eta", "--sampler", "Euler a", "--eta", "0.5"))["parameters"]);
+    }
+
+    [Fact]
     public void WritesPngsWithWebUiParameters()
     {
         var output = Path.Combine(_temp.FullName, "out");
@@ -137,6 +155,9 @@ public sealed class Img2ImgCommandTests : IDisposable
     [InlineData("--sampler", "Nope", "unknown sampler 'Nope'")]
     [InlineData("--scheduler", "Nope", "unknown scheduler 'Nope'")]
     [InlineData("--width", "30", "multiples of 8")]
+    [InlineData("--randn-source", "XPU", "--randn-source: unknown RNG source 'XPU'")]
+    [InlineData("--eta", "-1", "eta -1: expected a number ≥ 0")]
+    [InlineData("--s-churn", "-1", "s_churn -1: expected a number ≥ 0")]
     public void BadValuesAreRefused(string option, string value, string expected)
     {
         var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", "/nonexistent.safetensors", "--init", Init(), "--prompt", "x", option, value);
