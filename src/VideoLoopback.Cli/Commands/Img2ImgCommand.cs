@@ -129,7 +129,9 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 {
                     var network = ControlNetModel.Load(unit.Model, model.Unet.Config, options.Compute);
                     controlNets.Add(network);
-                    var hint = HintImage.ToControl(ImageFile.Read(controlImages[k]).Image, height, width, unit.Resize(), model.Device);
+                    var image = ImageFile.Read(controlImages[k]).Image;
+                    var map = unit.Preprocessing()?.Apply(image, seed, subseed) ?? image;
+                    var hint = HintImage.ToControl(map, height, width, unit.Resize(), model.Device);
                     return new ControlNetUnit(network, hint, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode());
                 }).ToList();
                 var frame = new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls);

@@ -74,7 +74,8 @@ public static class RenderGenerators
                 {
                     throw new JobException($"ControlNet: cannot load '{unit.Model}': {e.Message}");
                 }
-                controlNets.Add(new LoadedControlNet(network, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode(), unit.Resize()));
+                controlNets.Add(new LoadedControlNet(network, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode(), unit.Resize(),
+                    unit.Preprocessing()));
             }
             library = new LoraLibrary(job.LoraDir ?? JobSpec.DefaultLoraDir, warn, compute.Device);
             var jobLoras = job.Loras.Select(LoraSpec.Parse).ToList();
