@@ -61,7 +61,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         public string? SeedResizeFrom { get; init; }
         [CommandOption("--lora-dir <FOLDER>")][Description("Where <lora:name:weight> prompt tags are looked up, recursively. Default weights/lora.")]
         public string LoraDir { get; init; } = "weights/lora";
-        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]; one --control-image each.")]
+        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill][,module=NAME][,processor_res=N][,threshold_a=A][,threshold_b=B]; one --control-image each.")]
         public string[]? ControlNets { get; init; }
         [CommandOption("--control-image <FILE>")][Description("The preprocessed control map of each --controlnet, in order.")]
         public string[]? ControlImages { get; init; }
