@@ -28,8 +28,8 @@ public static class NoiseDisk
     /// </summary>
     internal static double[] CubicResize(double[] src, int h, int w, int newH, int newW)
     {
-        var (xIndex, xWeight) = Table(w, newW);
-        var (yIndex, yWeight) = Table(h, newH);
+        var (xIndex, xWeight) = OpenCvResize.CubicWindows(w, newW);
+        var (yIndex, yWeight) = OpenCvResize.CubicWindows(h, newH);
         var rows = new double[h * newW];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < newW; x++)
@@ -47,25 +47,5 @@ public static class NoiseDisk
                 dst[y * newW + x] = sum;
             }
         return dst;
-    }
-
-    private static (int[,] Index, float[,] Weight) Table(int size, int newSize)
-    {
-        const float A = -0.75f;
-        double scale = 1.0 / ((double)newSize / size);
-        var index = new int[newSize, 4];
-        var weight = new float[newSize, 4];
-        for (int d = 0; d < newSize; d++)
-        {
-            float f = (float)((d + 0.5) * scale - 0.5);
-            int s = (int)MathF.Floor(f);
-            float t = f - s;
-            weight[d, 0] = ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A;
-            weight[d, 1] = ((A + 2) * t - (A + 3)) * t * t + 1;
-            weight[d, 2] = ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1;
-            weight[d, 3] = 1f - weight[d, 0] - weight[d, 1] - weight[d, 2];
-            for (int k = 0; k < 4; k++) index[d, k] = Math.Clamp(s - 1 + k, 0, size - 1);
-        }
-        return (index, weight);
     }
 }
