@@ -26,6 +26,8 @@ app.Configure(config =>
         .WithDescription("Show what a model file is: family, dtypes, parameters per component, unexpected and missing keys.");
     config.AddCommand<Img2ImgCommand>("img2img")
         .WithDescription("WebUI img2img / inpainting on one image; PNGs carry WebUI's parameters text.");
+    config.AddCommand<PreprocessCommand>("preprocess")
+        .WithDescription("Run a ControlNet preprocessor (module) on one image and write the control map.");
     config.AddCommand<RenderCommand>("render")
         .WithDescription("Render a video loopback job (options, --job FILE, or --resume RUN_FOLDER).");
     config.AddBranch("bench", BenchCommands.Register);

@@ -78,9 +78,9 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         public string LoraDir { get; init; } = "weights/lora";
         [CommandOption("--embeddings-dir <FOLDER>")][Description("Where textual-inversion embeddings named in prompts are looked up, recursively. Default weights/embeddings.")]
         public string EmbeddingsDir { get; init; } = "weights/embeddings";
-        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]; one --control-image each.")]
+        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill][,module=NAME][,processor_res=N][,threshold_a=A][,threshold_b=B]; one --control-image each.")]
         public string[]? ControlNets { get; init; }
-        [CommandOption("--control-image <FILE>")][Description("The preprocessed control map of each --controlnet, in order.")]
+        [CommandOption("--control-image <FILE>")][Description("The control image of each --controlnet, in order (the unit's module, if any, runs on it first).")]
         public string[]? ControlImages { get; init; }
         [CommandOption("--output <FOLDER>")] public string Output { get; init; } = "outputs/img2img";
     }
@@ -152,7 +152,9 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
                 {
                     var network = ControlNetModel.Load(unit.Model, model.Unet.Config, options.Compute);
                     controlNets.Add(network);
-                    var hint = HintImage.ToControl(ImageFile.Read(controlImages[k]).Image, height, width, unit.Resize(), model.Device);
+                    var image = ImageFile.Read(controlImages[k]).Image;
+                    var map = unit.Preprocessing()?.Apply(image, seed, subseed) ?? image;
+                    var hint = HintImage.ToControl(map, height, width, unit.Resize(), model.Device);
                     return new ControlNetUnit(network, hint, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode());
                 }).ToList();
                 var frame = new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls);

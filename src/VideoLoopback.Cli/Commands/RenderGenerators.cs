@@ -77,7 +77,8 @@ public static class RenderGenerators
                 {
                     throw new JobException($"ControlNet: cannot load '{unit.Model}': {e.Message}");
                 }
-                controlNets.Add(new LoadedControlNet(network, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode(), unit.Resize()));
+                controlNets.Add(new LoadedControlNet(network, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode(), unit.Resize(),
+                    unit.Preprocessing()));
             }
             model.Embeddings = new TextualInversionLibrary(job.EmbeddingsDir ?? JobSpec.DefaultEmbeddingsDir, ClipTokenizer.Default,
                 model.TextModel.Config.HiddenSize);

@@ -64,24 +64,8 @@ public static class HintImage
         }
     }
 
-    /// <summary>HWC3: grey repeated, RGBA composited over white (float, truncated like numpy's astype).</summary>
-    private static byte[] ToRgb(Tensor image)
-    {
-        int c = (int)image.shape[0], h = (int)image.shape[1], w = (int)image.shape[2];
-        using var hwc = image.permute(1, 2, 0).contiguous().cpu();
-        var src = hwc.data<byte>().ToArray();
-        if (c == 3) return src;
-        var rgb = new byte[h * w * 3];
-        for (int i = 0; i < h * w; i++)
-            for (int ch = 0; ch < 3; ch++)
-            {
-                if (c == 1) { rgb[i * 3 + ch] = src[i]; continue; }
-                float alpha = src[i * 4 + 3] / 255.0f;
-                float value = src[i * 4 + ch] * alpha + 255.0f * (1.0f - alpha);
-                rgb[i * 3 + ch] = (byte)Math.Clamp(value, 0f, 255f);
-            }
-        return rgb;
-    }
+    /// <summary>HWC3 of the image as interleaved RGB bytes.</summary>
+    private static byte[] ToRgb(Tensor image) => Preprocessors.RgbImage.FromChw(image).Pixels;
 
     /// <summary>Per channel, numpy's median of the first/last rows and columns (even count: mean of the middle two, truncated).</summary>
     private static byte[] MedianBorderColour(byte[] rgb, int h, int w)

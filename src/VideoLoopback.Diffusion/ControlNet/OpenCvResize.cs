@@ -124,30 +124,36 @@ internal static class OpenCvResize
 
     /// <summary>
     /// Per output index: the 4 clamped source indices and OpenCV's interpolateCubic weights (a = -0.75, float arithmetic on the
-    /// float source position) quantised to shorts by rounding weight x <paramref name="scale"/>.
+    /// float source position).
     /// </summary>
-    private static (int[,] Index, int[,] Weight) CubicTable(int size, int newSize, int scale)
+    internal static (int[,] Index, float[,] Weight) CubicWindows(int size, int newSize)
     {
         const float A = -0.75f;
         double inverseScale = 1.0 / ((double)newSize / size);
         var index = new int[newSize, 4];
-        var weight = new int[newSize, 4];
+        var weight = new float[newSize, 4];
         for (int d = 0; d < newSize; d++)
         {
             float f = (float)((d + 0.5) * inverseScale - 0.5);
             int s = (int)MathF.Floor(f);
             float t = f - s;
-            float w0 = ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A;
-            float w1 = ((A + 2) * t - (A + 3)) * t * t + 1;
-            float w2 = ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1;
-            float w3 = 1f - w0 - w1 - w2;
-            weight[d, 0] = Quantise(w0, scale);
-            weight[d, 1] = Quantise(w1, scale);
-            weight[d, 2] = Quantise(w2, scale);
-            weight[d, 3] = Quantise(w3, scale);
+            weight[d, 0] = ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A;
+            weight[d, 1] = ((A + 2) * t - (A + 3)) * t * t + 1;
+            weight[d, 2] = ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1;
+            weight[d, 3] = 1f - weight[d, 0] - weight[d, 1] - weight[d, 2];
             for (int k = 0; k < 4; k++) index[d, k] = Math.Clamp(s - 1 + k, 0, size - 1);
         }
         return (index, weight);
+    }
+
+    /// <summary><see cref="CubicWindows"/> with the weights quantised to shorts by rounding weight x <paramref name="scale"/>.</summary>
+    private static (int[,] Index, int[,] Weight) CubicTable(int size, int newSize, int scale)
+    {
+        var (index, weight) = CubicWindows(size, newSize);
+        var quantised = new int[newSize, 4];
+        for (int d = 0; d < newSize; d++)
+            for (int k = 0; k < 4; k++) quantised[d, k] = Quantise(weight[d, k], scale);
+        return (index, quantised);
     }
 
     private static int Quantise(float weight, int scale) => (int)Math.Clamp(MathF.Round(weight * scale, MidpointRounding.ToEven), short.MinValue, short.MaxValue);

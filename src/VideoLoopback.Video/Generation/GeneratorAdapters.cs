@@ -1,11 +1,21 @@
 using VideoLoopback.Diffusion.ControlNet;
+using VideoLoopback.Diffusion.ControlNet.Preprocessors;
 using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Text;
 
 namespace VideoLoopback.Video.Generation;
 
-/// <summary>A loaded ControlNet with its unit settings; its control image comes per frame from the request.</summary>
-public sealed record LoadedControlNet(ControlNetModel Model, double Weight, double GuidanceStart, double GuidanceEnd, ControlMode Mode, HintResizeMode Resize);
+/// <summary>
+/// A loaded ControlNet with its unit settings; its control image comes per frame from the request and goes through the unit's
+/// preprocessor, if any, before it is fitted to the generation size.
+/// </summary>
+public sealed record LoadedControlNet(ControlNetModel Model, double Weight, double GuidanceStart, double GuidanceEnd, ControlMode Mode,
+    HintResizeMode Resize, UnitPreprocessing? Preprocessing = null)
+{
+    /// <summary>The unit's control map for one frame: the image itself without a preprocessor.</summary>
+    public TorchSharp.torch.Tensor ControlMap(TorchSharp.torch.Tensor image, FrameGenerationParams frame) =>
+        Preprocessing?.Apply(image, frame.Seed, frame.Subseed) ?? image;
+}
 
 /// <summary>
 /// What the Stable Diffusion generator adds to every frame: ControlNet units (unit k takes the frame's k-th control image),

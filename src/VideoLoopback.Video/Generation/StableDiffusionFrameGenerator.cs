@@ -103,7 +103,10 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
         return runs;
     }
 
-    /// <summary>Unit k gets the frame's k-th control image, fitted to the generation size as sd-webui-controlnet does.</summary>
+    /// <summary>
+    /// Unit k gets the frame's k-th control image, through the unit's preprocessor and fitted to the generation size as
+    /// sd-webui-controlnet does.
+    /// </summary>
     private List<ControlNetUnit>? ControlUnits(GenerationRequest request, int index, FrameGenerationParams p)
     {
         if (_adapters.ControlNets.Count == 0) return null;
@@ -111,7 +114,7 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
         if (images.Count < _adapters.ControlNets.Count)
             throw new ArgumentException($"frame {index}: {_adapters.ControlNets.Count} ControlNet unit(s) but {images.Count} control image(s)");
         return _adapters.ControlNets.Select((c, k) => new ControlNetUnit(c.Model,
-            HintImage.ToControl(images[k], p.Height, p.Width, c.Resize, _model.Device), c.Weight, c.GuidanceStart, c.GuidanceEnd, c.Mode)).ToList();
+            HintImage.ToControl(c.ControlMap(images[k], p), p.Height, p.Width, c.Resize, _model.Device), c.Weight, c.GuidanceStart, c.GuidanceEnd, c.Mode)).ToList();
     }
 
     /// <summary>RGB [3,H,W]; RGBA is flattened onto white, as WebUI's images.flatten with the default background.</summary>

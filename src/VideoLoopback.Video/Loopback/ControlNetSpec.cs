@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using VideoLoopback.Diffusion.ControlNet;
+using VideoLoopback.Diffusion.ControlNet.Preprocessors;
 
 namespace VideoLoopback.Video.Loopback;
 
 /// <summary>
 /// One ControlNet unit of a job, as sd-webui-controlnet's unit settings: the model file, weight, guidance start/end as fractions
 /// of the sampling steps, control mode and how the control image is fitted to the generation size. Unit k takes its control
-/// images from the k-th <c>!!!</c>-separated reference_frames_directory (or, without one, from the input frames).
+/// images from the k-th <c>!!!</c>-separated reference_frames_directory (or, without one, from the input frames), which pass
+/// through the unit's preprocessor (<c>module</c>, with processor_res / threshold_a / threshold_b) when it names one.
 /// </summary>
 public sealed record ControlNetSpec
 {
@@ -19,6 +21,26 @@ public sealed record ControlNetSpec
     public string ControlMode { get; init; } = "Balanced";
     /// <summary>"Just Resize", "Crop and Resize" or "Resize and Fill" (short forms just, crop, fill); the extension's default is Crop and Resize.</summary>
     public string ResizeMode { get; init; } = "Crop and Resize";
+    /// <summary>sd-webui-controlnet's preprocessor name (none, canny, ...); null = the control image is used as it is.</summary>
+    public string? Module { get; init; }
+    /// <summary>The preprocessor's resolution; null or -1 = the module's default (as the extension's API).</summary>
+    public int? ProcessorRes { get; init; }
+    /// <summary>The preprocessor's first setting (e.g. canny's low threshold); null or -1 = the module's default.</summary>
+    public double? ThresholdA { get; init; }
+    /// <summary>The preprocessor's second setting (e.g. canny's high threshold); null or -1 = the module's default.</summary>
+    public double? ThresholdB { get; init; }
+
+    private bool UsesPreprocessor => Module is not null || ProcessorRes is not null || ThresholdA is not null || ThresholdB is not null;
+
+    /// <summary>The unit's preprocessing, or null when it sets none of module / processor_res / threshold_a / threshold_b.</summary>
+    public UnitPreprocessing? Preprocessing()
+    {
+        if (!UsesPreprocessor) return null;
+        var preprocessor = PreprocessorRegistry.Find(Module ?? "none", out var error)
+            ?? throw new JobException($"ControlNet '{Model}': {error}");
+        if (preprocessor.Check(ProcessorRes, ThresholdA, ThresholdB) is { } problem) throw new JobException($"ControlNet '{Model}': {problem}");
+        return new UnitPreprocessing(preprocessor, ProcessorRes, ThresholdA, ThresholdB);
+    }
 
     public ControlMode Mode() => ControlMode.Trim().ToLowerInvariant() switch
     {
@@ -46,11 +68,12 @@ public sealed record ControlNetSpec
             throw new JobException($"ControlNet '{Model}': guidance start {GuidanceStart} / end {GuidanceEnd} must satisfy {GuidanceWindow.RangeRule}");
         Mode();
         Resize();
+        Preprocessing();
     }
 
     /// <summary>
     /// A unit of the settings JSON's <c>controlnet_units</c>: an object with model, weight, guidance_start, guidance_end,
-    /// control_mode, resize_mode.
+    /// control_mode, resize_mode, and optionally module, processor_res, threshold_a, threshold_b.
     /// </summary>
     /// <param name="at">Where the unit is, for errors: <c>job file 'x': controlnet_units[0]</c>.</param>
     public static ControlNetSpec FromJson(JsonElement unit, string at)
@@ -64,6 +87,7 @@ public sealed record ControlNetSpec
         {
             var e = prop.Value;
             double D() => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : throw Bad(prop.Name, e, "a number");
+            int I() => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var i) ? i : throw Bad(prop.Name, e, "a whole number");
             string S() => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Bad(prop.Name, e, "a string");
             spec = prop.Name switch
             {
@@ -73,23 +97,41 @@ public sealed record ControlNetSpec
                 "guidance_end" => spec with { GuidanceEnd = D() },
                 "control_mode" => spec with { ControlMode = S() },
                 "resize_mode" => spec with { ResizeMode = S() },
-                _ => throw new JobException(
-                    $"{at}: unknown key '{prop.Name}' (expected model, weight, guidance_start, guidance_end, control_mode, resize_mode)"),
+                "module" => spec with { Module = S() },
+                "processor_res" => spec with { ProcessorRes = I() },
+                "threshold_a" => spec with { ThresholdA = D() },
+                "threshold_b" => spec with { ThresholdB = D() },
+                _ => throw new JobException($"{at}: unknown key '{prop.Name}' (expected model, weight, guidance_start, guidance_end, " +
+                    "control_mode, resize_mode, module, processor_res, threshold_a, threshold_b)"),
             };
         }
         return spec;
     }
 
-    /// <summary>The unit as the settings JSON holds it (the model path absolute), for <see cref="JobFile.PythonJson"/>.</summary>
-    public List<(string, object?)> ToJson() =>
-    [
-        ("model", Path.GetFullPath(Model)), ("weight", Weight), ("guidance_start", GuidanceStart),
-        ("guidance_end", GuidanceEnd), ("control_mode", ControlMode), ("resize_mode", ResizeMode),
-    ];
+    /// <summary>
+    /// The unit as the settings JSON holds it (the model path absolute), for <see cref="JobFile.PythonJson"/>; the preprocessor keys
+    /// only where the unit sets them.
+    /// </summary>
+    public List<(string, object?)> ToJson()
+    {
+        List<(string, object?)> json =
+        [
+            ("model", Path.GetFullPath(Model)), ("weight", Weight), ("guidance_start", GuidanceStart),
+            ("guidance_end", GuidanceEnd), ("control_mode", ControlMode), ("resize_mode", ResizeMode),
+        ];
+        if (Module is not null) json.Add(("module", Module));
+        if (ProcessorRes is { } res) json.Add(("processor_res", res));
+        if (ThresholdA is { } a) json.Add(("threshold_a", a));
+        if (ThresholdB is { } b) json.Add(("threshold_b", b));
+        return json;
+    }
 
     /// <summary>
-    /// The command-line form <c>MODEL[,weight=W][,start=S][,end=E][,mode=balanced|prompt|controlnet][,resize=just|crop|fill]</c>.
+    /// The command-line form <c>MODEL[,weight=W][,start=S][,end=E][,mode=balanced|prompt|controlnet][,resize=just|crop|fill]
+    /// [,module=NAME][,processor_res=N][,threshold_a=A][,threshold_b=B]</c>.
     /// </summary>
+    private const string CommandLineKeys = "weight, start, end, mode, resize, module, processor_res, threshold_a, threshold_b";
+
     public static ControlNetSpec Parse(string text)
     {
         var parts = text.Split(',');
@@ -97,7 +139,7 @@ public sealed record ControlNetSpec
         foreach (var part in parts.Skip(1))
         {
             int eq = part.IndexOf('=');
-            if (eq < 0) throw new JobException($"--controlnet '{text}': '{part}' is not key=value (keys: weight, start, end, mode, resize)");
+            if (eq < 0) throw new JobException($"--controlnet '{text}': '{part}' is not key=value (keys: {CommandLineKeys})");
             string key = part[..eq].Trim().ToLowerInvariant(), value = part[(eq + 1)..].Trim();
             double Number() => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
                 ? v : throw new JobException($"--controlnet '{text}': {key} '{value}' is not a number");
@@ -108,7 +150,12 @@ public sealed record ControlNetSpec
                 "end" => spec with { GuidanceEnd = Number() },
                 "mode" => spec with { ControlMode = value },
                 "resize" => spec with { ResizeMode = value },
-                _ => throw new JobException($"--controlnet '{text}': unknown key '{key}' (keys: weight, start, end, mode, resize)"),
+                "module" => spec with { Module = value },
+                "processor_res" => spec with { ProcessorRes = Number() is var r && r == Math.Floor(r) && Math.Abs(r) <= int.MaxValue
+                    ? (int)r : throw new JobException($"--controlnet '{text}': processor_res '{value}' is not a whole number") },
+                "threshold_a" => spec with { ThresholdA = Number() },
+                "threshold_b" => spec with { ThresholdB = Number() },
+                _ => throw new JobException($"--controlnet '{text}': unknown key '{key}' (keys: {CommandLineKeys})"),
             };
         }
         return spec;

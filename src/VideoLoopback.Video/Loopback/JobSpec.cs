@@ -187,7 +187,8 @@ public sealed record JobSpec
 
     /// <summary>ControlNet units, one per <c>!!!</c>-separated reference directory (or one fed the input frames).</summary>
     [JobKey("controlnet_units", "SPEC",
-        "A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]. " +
+        "A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill]" +
+        "[,module=none|canny|...][,processor_res=N][,threshold_a=A][,threshold_b=B]. " +
         "Unit k reads the k-th reference folder, or the input frames when there is none.", Option = "--controlnet", Write = WhenChanged)]
     public IReadOnlyList<ControlNetSpec> ControlNets { get; init; } = [];
 
