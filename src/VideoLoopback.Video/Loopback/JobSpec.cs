@@ -202,6 +202,33 @@ public sealed record JobSpec
 
     public const string DefaultLoraDir = "weights/lora";
 
+    // Video encoding (see Ffmpeg/VideoEncoding): the defaults are the original's lossless H.264 .mp4.
+    [JobKey("video_codec", "NAME", "ffmpeg video encoder, e.g. libx264, libx265, libvpx-vp9; the container follows (.mp4, .webm, .mkv). " +
+        "Default libx264.", Write = WhenChanged, ResumeMayChange = true)]
+    public string VideoCodec { get; init; } = Ffmpeg.VideoEncoding.DefaultCodec;
+
+    [JobKey("video_crf", "N", "Constant quality (-crf; lower is better, e.g. 18). Not with video_qp.", Min = 0, Write = WhenChanged,
+        ResumeMayChange = true)]
+    public int? VideoCrf { get; init; }
+
+    [JobKey("video_qp", "N", "Constant quantizer (-qp). Default for libx264: 0 (lossless). Not with video_crf.", Min = 0,
+        Write = WhenChanged, ResumeMayChange = true)]
+    public int? VideoQp { get; init; }
+
+    [JobKey("video_pix_fmt", "FORMAT", "Pixel format of the written videos, e.g. yuv444p. Default yuv420p for libx264.",
+        Write = WhenChanged, ResumeMayChange = true)]
+    public string? VideoPixFmt { get; init; }
+
+    [JobKey("video_lossless", "BOOL", "Lossless FFV1 .mkv of the frames' own RGB or RGBA (alpha kept), instead of video_codec.",
+        Write = WhenChanged, ResumeMayChange = true)]
+    public bool VideoLossless { get; init; }
+
+    /// <summary>The video_* keys as the encoder takes them.</summary>
+    public Ffmpeg.VideoEncoding VideoEncoding => new()
+    {
+        Codec = VideoCodec, Crf = VideoCrf, Qp = VideoQp, PixelFormat = VideoPixFmt, Lossless = VideoLossless,
+    };
+
     /// <summary>The alpha list parsed the way the original does: comma separated floats, empty parts skipped, <c>[1]</c> when empty.</summary>
     public IReadOnlyList<double> TemporalAlphas()
     {

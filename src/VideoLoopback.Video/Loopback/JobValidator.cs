@@ -45,6 +45,8 @@ public static class JobValidator
                 throw new JobException($"reference_frames_directory: '{dir}' has {n} usable frame(s), the temporal window of {alphas.Count} needs at least {alphas.Count / 2 + 1}");
         }
         ValidateAdapters(job);
+        try { job.VideoEncoding.Validate(); }
+        catch (ArgumentException e) { throw new JobException(e.Message, e); }
 
         var names = InputNames(job, alphas.Count);
         if (job.UseMask && Directory.Exists(job.MaskDir))
