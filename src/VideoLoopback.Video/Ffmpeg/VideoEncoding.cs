@@ -90,7 +90,8 @@ public sealed record VideoEncoding
         if (this == Default) return;
         var codec = EffectiveCodec;
         if (!FfmpegEncoders.VideoEncoders.Contains(codec))
-            throw new ArgumentException($"video_codec '{codec}' is not a video encoder of the installed ffmpeg (see ffmpeg -encoders; e.g. libx264, libx265, libvpx-vp9, ffv1)");
+            throw new ArgumentException(
+                $"video_codec '{codec}' is not a video encoder of the installed ffmpeg (see ffmpeg -encoders; e.g. libx264, libx265, libvpx-vp9, ffv1)");
         if (Crf is not null && !FfmpegEncoders.HasOption(codec, "crf"))
             throw new ArgumentException($"video_crf: encoder '{codec}' has no -crf option (see ffmpeg -h encoder={codec})");
         if (Qp is not null && !FfmpegEncoders.HasOption(codec, "qp"))
