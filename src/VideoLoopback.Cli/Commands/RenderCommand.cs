@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Loopback;
 using static TorchSharp.torch;
 
@@ -27,6 +28,8 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         public string? Device { get; init; }
         [CommandOption("--no-video")][Description("Write the frames only, no mp4.")]
         public bool NoVideo { get; init; }
+        [CommandOption("--no-preview")][Description("No preview.png in the run folder (with --generator sd it shows the frame being sampled, once a second).")]
+        public bool NoPreview { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -48,8 +51,11 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             foreach (var warning in JobValidator.Validate(job, schedules))
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
             var device = SelectDevice(settings.Device);
+            // The run folder is named now, so the preview knows where to go before the engine starts.
+            timestamp ??= RenderOptions.Now();
+            var preview = settings.NoPreview ? null : new LatentPreview(Path.Combine(RunFolder.For(job.OutputDir, timestamp).Directory, "preview.png"));
             using var generator = RenderGenerators.Create(settings.Generator, job, device,
-                w => AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
+                w => AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"), preview is null ? null : preview.OnStep);
             var engine = new LoopbackEngine(job, generator, schedules, device);
             var result = Render(engine, timestamp, settings, cancel.Token);
             if (result.Interrupted)

@@ -23,16 +23,18 @@ public static class RenderGenerators
 
     /// <summary>Creates the named generator for <paramref name="job"/>; unknown or unavailable generators throw <see cref="JobException"/>.</summary>
     /// <param name="warn">Where LoRA lookups report names not found (WebUI warns and goes on).</param>
-    public static IFrameGenerator Create(string name, JobSpec job, Device device, Action<string>? warn = null) => name switch
+    /// <param name="onSamplerStep">Sees every sampler step of the sd generator (the live preview); the fake has no steps.</param>
+    public static IFrameGenerator Create(string name, JobSpec job, Device device, Action<string>? warn = null,
+        Action<SamplerStep>? onSamplerStep = null) => name switch
     {
         "fake" => new FakeGenerator(),
-        "sd" => CreateStableDiffusion(job.Model ?? DefaultCheckpoint, device, job.SamplerName, job, warn ?? (_ => { })),
+        "sd" => CreateStableDiffusion(job.Model ?? DefaultCheckpoint, device, job.SamplerName, job, warn ?? (_ => { }), onSamplerStep),
         _ => throw new JobException($"--generator '{name}' is unknown, expected one of: {string.Join(", ", Names)}"),
     };
 
     /// <summary>Loads the checkpoint once (fp32 on the CPU, fp16 on a GPU); every loading problem becomes one job error line.</summary>
     public static StableDiffusionFrameGenerator CreateStableDiffusion(string checkpoint, Device device, string samplerName = "Euler a",
-        JobSpec? job = null, Action<string>? warn = null)
+        JobSpec? job = null, Action<string>? warn = null, Action<SamplerStep>? onSamplerStep = null)
     {
         try { SamplerRegistry.Resolve(samplerName, job?.Scheduler); }
         catch (ArgumentException e) { throw new JobException($"sampler_name: {e.Message}"); }
@@ -52,7 +54,8 @@ public static class RenderGenerators
         }
         try
         {
-            return new StableDiffusionFrameGenerator(model, job is null ? null : LoadAdapters(job, model, compute, warn ?? (_ => { })));
+            return new StableDiffusionFrameGenerator(model, job is null ? null : LoadAdapters(job, model, compute, warn ?? (_ => { })),
+                onSamplerStep);
         }
         catch
         {

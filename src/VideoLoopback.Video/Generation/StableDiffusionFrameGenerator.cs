@@ -26,12 +26,14 @@ public sealed class StableDiffusionFrameGenerator : IFrameGenerator, IDisposable
 
     /// <param name="model">The checkpoint; the generator owns it.</param>
     /// <param name="adapters">ControlNets and LoRAs for every frame; the generator owns them. Null = none.</param>
-    public StableDiffusionFrameGenerator(StableDiffusionModel model, GeneratorAdapters? adapters = null)
+    /// <param name="onSamplerStep">Called after every sampler step with the batch's latents (e.g. <see cref="LatentPreview.OnStep"/>).</param>
+    public StableDiffusionFrameGenerator(StableDiffusionModel model, GeneratorAdapters? adapters = null,
+        Action<Diffusion.Sampling.SamplerStep>? onSamplerStep = null)
     {
         _model = model;
         _adapters = adapters ?? GeneratorAdapters.None;
         // WebUI's PIL image operations, bit-exact; compatible frames share UNet batches (the pipeline's default).
-        _pipeline = WebUiImg2Img.Pipeline(model, _adapters.Loras);
+        _pipeline = WebUiImg2Img.Pipeline(model, _adapters.Loras, onSamplerStep);
         ModelName = WebUiImg2Img.ModelName(model);
         _hash = new Lazy<string>(() => ShortHash(model.CheckpointPath));
     }

@@ -17,11 +17,13 @@ public static class WebUiImg2Img
 {
     /// <summary>
     /// An <see cref="Img2ImgPipeline"/> with WebUI's PIL image operations: latent mask resize, resize modes, masked fill
-    /// and overlay composite (<see cref="PilImg2ImgOperations"/>).
+    /// and overlay composite (<see cref="PilImg2ImgOperations"/>). <paramref name="onSamplerStep"/> sees every sampler step (previews).
     /// </summary>
-    public static Img2ImgPipeline Pipeline(StableDiffusionModel model, LoraLibrary? loras = null) => new(model)
+    public static Img2ImgPipeline Pipeline(StableDiffusionModel model, LoraLibrary? loras = null,
+        Action<Diffusion.Sampling.SamplerStep>? onSamplerStep = null) => new(model)
     {
         Loras = loras,
+        Callback = onSamplerStep,
         MaskResize = PilImg2ImgOperations.MaskResize,
         ImageResize = PilImg2ImgOperations.Resize,
         MaskedFill = PilImg2ImgOperations.MaskedFill,

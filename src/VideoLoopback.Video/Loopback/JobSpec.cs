@@ -242,8 +242,8 @@ public sealed record JobSpec
         "Align Your Steps, Simple, Normal, DDIM, Beta. Default Automatic.", Write = WhenChanged)]
     public string Scheduler { get; init; } = "Automatic";
 
-    /// <summary>WebUI's p.eta; null: the eta_ancestral option (1) for k-diffusion samplers, eta_ddim (0) for DDIM.</summary>
-    [JobKey("eta", "S", "Noise multiplier of ancestral and SDE samplers and DDIM. Default 1 (DDIM 0).", Min = 0, Write = WhenChanged)]
+    /// <summary>WebUI's p.eta; null: the eta_ancestral option (1) for k-diffusion samplers, eta_ddim (0) for DDIM and DDIM CFG++.</summary>
+    [JobKey("eta", "S", "Noise multiplier of ancestral and SDE samplers, DDIM and DDIM CFG++. Default 1 (the DDIMs 0).", Min = 0, Write = WhenChanged)]
     public double? Eta { get; init; }
 
     [JobKey("s_churn", "S", "Sigma churn of Euler, Heun and DPM2: extra noise before each step. Default 0.", Min = 0, Write = WhenChanged)]
@@ -272,6 +272,33 @@ public sealed record JobSpec
     [JobKey("vae_tiling", "BOOL", "VAE encode/decode in overlapping tiles to save memory; not WebUI-exact (seams blended). Default false.",
         Write = WhenChanged)]
     public bool VaeTiling { get; init; }
+
+    // Video encoding (see Ffmpeg/VideoEncoding): the defaults are the original's lossless H.264 .mp4.
+    [JobKey("video_codec", "NAME", "ffmpeg video encoder, e.g. libx264, libx265, libvpx-vp9; the container follows (.mp4, .webm, .mkv). " +
+        "Default libx264.", Write = WhenChanged, ResumeMayChange = true)]
+    public string VideoCodec { get; init; } = Ffmpeg.VideoEncoding.DefaultCodec;
+
+    [JobKey("video_crf", "N", "Constant quality (-crf; lower is better, e.g. 18). Not with video_qp.", Min = 0, Write = WhenChanged,
+        ResumeMayChange = true)]
+    public int? VideoCrf { get; init; }
+
+    [JobKey("video_qp", "N", "Constant quantizer (-qp). Default for libx264: 0 (lossless). Not with video_crf.", Min = 0,
+        Write = WhenChanged, ResumeMayChange = true)]
+    public int? VideoQp { get; init; }
+
+    [JobKey("video_pix_fmt", "FORMAT", "Pixel format of the written videos, e.g. yuv444p. Default yuv420p for libx264.",
+        Write = WhenChanged, ResumeMayChange = true)]
+    public string? VideoPixFmt { get; init; }
+
+    [JobKey("video_lossless", "BOOL", "Lossless FFV1 .mkv of the frames' own RGB or RGBA (alpha kept), instead of video_codec.",
+        Write = WhenChanged, ResumeMayChange = true)]
+    public bool VideoLossless { get; init; }
+
+    /// <summary>The video_* keys as the encoder takes them.</summary>
+    public Ffmpeg.VideoEncoding VideoEncoding => new()
+    {
+        Codec = VideoCodec, Crf = VideoCrf, Qp = VideoQp, PixelFormat = VideoPixFmt, Lossless = VideoLossless,
+    };
 
     /// <summary>The alpha list parsed the way the original does: comma separated floats, empty parts skipped, <c>[1]</c> when empty.</summary>
     public IReadOnlyList<double> TemporalAlphas()

@@ -46,6 +46,8 @@ public static class JobValidator
         }
         ValidateAdapters(job);
         ValidateWebUiSettings(job);
+        try { job.VideoEncoding.Validate(); }
+        catch (ArgumentException e) { throw new JobException(e.Message, e); }
 
         var names = InputNames(job, alphas.Count);
         if (job.UseMask && Directory.Exists(job.MaskDir))

@@ -68,7 +68,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
     {
         int frameCount = state.Inputs.Count;
         var (resumeLoop, resumeFrame) = state.Options.Resume ? run.ResumePoint(frameCount, job.LoopN) : (0, 0);
-        var audio = FrameSource.IsVideo(job.InputDir) && VideoInfo.Probe(job.InputDir).HasAudio ? job.InputDir : null;
+        var audio = SourceAudio(frameCount);
         bool loopVideos = job.SaveEveryLoop && state.Options.EncodeVideos;
         for (int loop = 0; loop < job.LoopN; loop++)
         {
@@ -76,11 +76,11 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             {
                 // Finished before: replay the parameters (seed progression, schedules) without pixels.
                 for (int i = 0; i < frameCount; i++) state.Sequence.Next(i, loop);
-                bool videoMissing = loopVideos && !File.Exists(run.LoopVideo(loop));
+                bool videoMissing = loopVideos && !File.Exists(VideoPath(run.LoopVideo(loop)));
                 if (loop == resumeLoop - 1 || videoMissing)
                 {
                     var finished = new FrameStore(run.ReadLoopOutputs(loop, frameCount, device));
-                    if (videoMissing) Encode(state, finished, run.LoopVideo(loop), audio);
+                    if (videoMissing) Encode(state, finished, VideoPath(run.LoopVideo(loop)), audio);
                     if (loop == resumeLoop - 1) state.Replace(finished);
                     else finished.Dispose();
                 }
@@ -92,9 +92,9 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             if (outputs is null) return Stop(run, state);
             if (postProcess is not null) outputs = PostProcess(postProcess, outputs, LoopNoiseSeed(seed, loop), state.Writer);
             state.Replace(new FrameStore(outputs));
-            if (loopVideos) Encode(state, state.Current, run.LoopVideo(loop), audio);
+            if (loopVideos) Encode(state, state.Current, VideoPath(run.LoopVideo(loop)), audio);
         }
-        if (state.Options.EncodeVideos) Encode(state, state.Current, run.FinalVideo, audio);
+        if (state.Options.EncodeVideos) Encode(state, state.Current, VideoPath(run.FinalVideo), audio);
         state.Writer.Complete();
         return new RenderResult(run.Directory, run.Timestamp, false, state.Videos, state.FramesRendered);
     }
@@ -275,15 +275,28 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         return results;
     }
 
-    private void Encode(LoopState state, FrameStore frames, string path, string? audio)
+    /// <summary>The input video's audio under the rendered frames (every extract_nth_frame-th, at most max_frames), or null.</summary>
+    private AudioSpan? SourceAudio(int frameCount)
     {
-        if (job.Width % 2 != 0 || job.Height % 2 != 0)
+        if (!FrameSource.IsVideo(job.InputDir)) return null;
+        var info = VideoInfo.Probe(job.InputDir);
+        int step = job.IsContinue ? 1 : job.ExtractNthFrame;
+        return info.HasAudio ? AudioSpan.For(job.InputDir, info.FrameRate, frameCount, step, job.OutputFrameRate) : null;
+    }
+
+    /// <summary>A run folder's video path (<c>.mp4</c>) with the extension of the job's encoding.</summary>
+    private string VideoPath(string mp4) => Path.ChangeExtension(mp4, job.VideoEncoding.Extension);
+
+    private void Encode(LoopState state, FrameStore frames, string path, AudioSpan? audio)
+    {
+        int channels = (int)frames[0].Pixels.shape[0] == 4 ? 4 : 3;
+        var encoding = job.VideoEncoding;
+        if (encoding.NeedsEvenSize(channels) && (job.Width % 2 != 0 || job.Height % 2 != 0))
         {
-            state.Options.Warn($"Warning: no video for {job.Width}x{job.Height} frames: H.264 yuv420p needs an even width and height ({path})");
+            state.Options.Warn($"Warning: no video for {job.Width}x{job.Height} frames: {encoding.Describe(channels)} needs an even width and height ({path})");
             return;
         }
-        int channels = (int)frames[0].Pixels.shape[0] == 4 ? 4 : 3;
-        using var encoder = new VideoEncoder(path, job.Width, job.Height, channels, job.OutputFrameRate, audio, frames.Count);
+        using var encoder = new VideoEncoder(path, job.Width, job.Height, channels, job.OutputFrameRate, audio, frames.Count, encoding);
         foreach (var f in frames.Frames)
         {
             using var converted = FrameModes.Convert(f.Pixels, channels);

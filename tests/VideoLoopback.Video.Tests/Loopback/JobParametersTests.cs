@@ -16,6 +16,7 @@ public sealed class JobParametersTests : IDisposable
             new List<ControlNetSpec> { new() { Model = Path.Combine(_temp.FullName, "cn.safetensors"), Weight = 0.5, ControlMode = "prompt" } },
         _ when p.Type == typeof(IReadOnlyList<string>) => new List<string> { "detail:0.8", "style" },
         _ when p.Type == typeof(double?) => 0.5,
+        _ when p.Type == typeof(int?) => 18, // unset by default
         bool b => !b,
         int i => i + 3,
         long l => l + 1000,
