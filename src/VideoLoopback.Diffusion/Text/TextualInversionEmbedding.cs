@@ -1,5 +1,4 @@
-using System.Collections;
-using TorchSharp.PyBridge;
+using VideoLoopback.Diffusion.Checkpoints;
 using VideoLoopback.Diffusion.Safetensors;
 using static TorchSharp.torch;
 
@@ -34,7 +33,7 @@ public sealed class TextualInversionEmbedding(string name, string filePath, int[
         Tensor vectors;
         try
         {
-            vectors = Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase) ? ReadSafetensors(path) : ReadPickle(path);
+            vectors = ReadFile(path);
         }
         catch (Exception e) when (e is SafetensorsException or IOException or InvalidCastException or InvalidOperationException
                                       or ArgumentException or NotImplementedException)
@@ -58,25 +57,24 @@ public sealed class TextualInversionEmbedding(string name, string filePath, int[
         return vectors.to(ScalarType.Float32).contiguous().DetachFromDisposeScope();
     }
 
-    private static Tensor ReadSafetensors(string path)
+    private static Tensor ReadFile(string path)
     {
-        using var file = SafetensorsFile.Open(path);
-        var tensors = file.LoadAll(dtype: ScalarType.Float32);
-        return Single(path, tensors.Keys, tensors);
-    }
-
-    private static Tensor ReadPickle(string path)
-    {
-        var table = PyTorchUnpickler.UnpickleStateDict(path);
-        if (table["string_to_param"] is Hashtable parameters)
+        using var file = StateDictFile.Open(path);
+        var all = file.LoadAll(dtype: ScalarType.Float32);
+        // WebUI's own format is {"string_to_param": {"*": tensor}, "name": ..., "step": ...}; nested entries come named with dots.
+        var parameters = all.Where(e => e.Key.StartsWith("string_to_param.", StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value);
+        var tensors = parameters.Count > 0 ? parameters : all;
+        foreach (var other in all.Where(e => !tensors.ContainsKey(e.Key))) other.Value.Dispose();
+        if (tensors.Count == 0) throw new InvalidDataException($"{path}: holds neither string_to_param nor a tensor: not a textual-inversion embedding");
+        try
         {
-            // WebUI's own format: {"string_to_param": {"*": tensor}, "name": ..., "step": ...}.
-            var tensors = parameters.Cast<DictionaryEntry>().Where(e => e.Value is Tensor).ToDictionary(e => e.Key.ToString()!, e => (Tensor)e.Value!);
             return Single(path, tensors.Keys, tensors);
         }
-        var all = table.Cast<DictionaryEntry>().Where(e => e.Value is Tensor).ToDictionary(e => e.Key.ToString()!, e => (Tensor)e.Value!);
-        if (all.Count == 0) throw new InvalidDataException($"{path}: holds neither string_to_param nor a tensor: not a textual-inversion embedding");
-        return Single(path, all.Keys, all);
+        catch
+        {
+            foreach (var tensor in tensors.Values) tensor.Dispose();
+            throw;
+        }
     }
 
     private static Tensor Single(string path, IEnumerable<string> keys, IReadOnlyDictionary<string, Tensor> tensors)

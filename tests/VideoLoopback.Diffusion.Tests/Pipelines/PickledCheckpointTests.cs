@@ -75,8 +75,9 @@ public sealed class PickledCheckpointTests
         using var fromPt = LoraNetwork.Load(pt);
         using var fromSafetensors = LoraNetwork.Load(source);
         Assert.Equal(fromSafetensors.Modules.Select(m => m.KohyaName), fromPt.Modules.Select(m => m.KohyaName));
-        foreach (var (a, b) in fromSafetensors.Modules.Zip(fromPt.Modules))
+        foreach (var (first, second) in fromSafetensors.Modules.Zip(fromPt.Modules))
         {
+            var (a, b) = ((LoraModule)first, (LoraModule)second);
             Assert.True(AdapterGolden.BitEqual(a.Down, b.Down) && AdapterGolden.BitEqual(a.Up, b.Up) && a.Alpha == b.Alpha, $"{a.KohyaName} differs");
         }
     }
