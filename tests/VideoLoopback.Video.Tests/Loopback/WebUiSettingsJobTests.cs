@@ -3,6 +3,7 @@ using VideoLoopback.Diffusion.Sampling.Noise;
 using VideoLoopback.Tests.Shared;
 using VideoLoopback.Video.Generation;
 using VideoLoopback.Video.Loopback;
+using VideoLoopback.Video.Tests.Generation;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.Tests.Loopback;
@@ -75,20 +76,6 @@ public sealed class WebUiSettingsJobTests : IDisposable
         Assert.Equal(WebUiSettings.Default, new JobSpec().WebUiSettings());
     }
 
-    private sealed class Capture : IFrameGenerator
-    {
-        private readonly FakeGenerator _inner = new();
-        public List<FrameGenerationParams> Frames { get; } = [];
-        public string ModelName => _inner.ModelName;
-        public string ModelHash => _inner.ModelHash;
-        public void Dispose() => _inner.Dispose();
-        public IReadOnlyList<Tensor> Generate(GenerationRequest request, CancellationToken cancellation = default)
-        {
-            Frames.AddRange(request.Frames);
-            return _inner.Generate(request, cancellation);
-        }
-    }
-
     [Fact]
     public void EveryKeyReachesTheGeneratorWithEveryFrame()
     {
@@ -98,10 +85,10 @@ public sealed class WebUiSettingsJobTests : IDisposable
             SeedResizeFromW = 64, SeedResizeFromH = 48, Scheduler = "Karras", Eta = 0.25, SChurn = 0.5, STmin = 0.1, STmax = 0,
             SNoise = 0.9, EtaNoiseSeedDelta = 31337, RandnSource = "NV",
         };
-        using var generator = new Capture();
+        using var generator = new RecordingGenerator(new FakeGenerator());
         new LoopbackEngine(job, generator, ScheduleCompilers.Default, CPU).Run(new RenderOptions { Timestamp = "run", EncodeVideos = false });
-        Assert.Equal(2, generator.Frames.Count);
-        foreach (var frame in generator.Frames)
+        Assert.Equal(2, generator.Calls.Count);
+        foreach (var frame in generator.Calls.Select(c => c.Params))
         {
             var p = frame.WebUi.ApplyTo(new Img2ImgParams { Prompt = "", Seed = 1 });
             Assert.Equal(new InpaintSettings
