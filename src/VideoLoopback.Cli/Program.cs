@@ -1,8 +1,13 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VideoLoopback.Cli;
-using VideoLoopback.Cli.Commands;
-using VideoLoopback.Cli.Commands.Bench;
+
+// An exception no command path catches (a worker thread's, or one before the commands run) is still one error line, exit 1.
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+{
+    ErrorLine.Report(e.ExceptionObject as Exception ?? new InvalidOperationException($"{e.ExceptionObject}"), Console.Error, args);
+    Environment.Exit(ErrorLine.ExitCode);
+};
 
 // The commands that run networks start again on a caching allocator before anything allocates (see CachingAllocator).
 string command = args.Length > 0 ? args[0] : "";
@@ -18,18 +23,5 @@ if (command == "bench" && args.Length > 1 && !args.Contains("--help") && !args.C
     Console.WriteLine($"allocator {CachingAllocator.ActiveName()}");
 
 var app = new CommandApp();
-app.Configure(config =>
-{
-    config.SetApplicationName("videoloopback");
-    config.SetHelpProvider(new RenderHelpProvider(config.Settings));
-    config.AddCommand<InspectCommand>("inspect")
-        .WithDescription("Show what a model file is: family, dtypes, parameters per component, unexpected and missing keys.");
-    config.AddCommand<Img2ImgCommand>("img2img")
-        .WithDescription("WebUI img2img / inpainting on one image; PNGs carry WebUI's parameters text.");
-    config.AddCommand<PreprocessCommand>("preprocess")
-        .WithDescription("Run a ControlNet preprocessor (module) on one image and write the control map.");
-    config.AddCommand<RenderCommand>("render")
-        .WithDescription("Render a video loopback job (options, --job FILE, or --resume RUN_FOLDER).");
-    config.AddBranch("bench", BenchCommands.Register);
-});
+app.Configure(config => CliApp.Configure(config, Console.Error, args));
 return app.Run(args);

@@ -53,10 +53,11 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         [CommandOption("--seed <N>")][Description("-1 = random.")] public long Seed { get; init; } = -1;
         [CommandOption("--subseed <N>")][Description("-1 = random.")] public long Subseed { get; init; } = -1;
         [CommandOption("--subseed-strength <S>")] public double SubseedStrength { get; init; }
-        [CommandOption("--width <N>")][Description("Processing width (default: the init image's).")] public int? Width { get; init; }
-        [CommandOption("--height <N>")][Description("Processing height (default: the init image's).")] public int? Height { get; init; }
+        [CommandOption("--width <N>")][Description("Processing width (default: the init image's).")] public long? Width { get; init; }
+        [CommandOption("--height <N>")][Description("Processing height (default: the init image's).")] public long? Height { get; init; }
         [CommandOption("--resize-mode <N>")][Description("0 just resize, 1 crop and resize, 2 resize and fill.")] public int ResizeMode { get; init; }
-        [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 1;
+        // Sizes and counts are read as long, so a value past int's range gets the range error, not a parse error.
+        [CommandOption("--batch-size <N>")] public long BatchSize { get; init; } = 1;
         [CommandOption("--clip-skip <N>")] public int ClipSkip { get; init; } = 1;
         [CommandOption("--ensd <N>")][Description("Eta noise seed delta: the ancestral/SDE noise restarts from seed + N after the initial noise (WebUI option). Default 0.")]
         public ulong Ensd { get; init; }
@@ -87,101 +88,97 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
+        // Everything is checked before the checkpoint is loaded.
+        var content = s.MaskedContent.Trim().ToLowerInvariant() switch
+        {
+            "fill" => Diffusion.Pipelines.MaskedContent.Fill,
+            "original" => Diffusion.Pipelines.MaskedContent.Original,
+            "latent-noise" or "latent noise" => Diffusion.Pipelines.MaskedContent.LatentNoise,
+            "latent-nothing" or "latent nothing" => Diffusion.Pipelines.MaskedContent.LatentNothing,
+            _ => throw new ArgumentException($"--masked-content '{s.MaskedContent}': expected fill, original, latent-noise or latent-nothing"),
+        };
+        var area = s.InpaintArea.Trim().ToLowerInvariant() switch
+        {
+            "whole" or "whole-picture" or "whole picture" => Diffusion.Pipelines.InpaintArea.WholePicture,
+            "only-masked" or "only masked" => Diffusion.Pipelines.InpaintArea.OnlyMasked,
+            _ => throw new ArgumentException($"--inpaint-area '{s.InpaintArea}': expected whole or only-masked"),
+        };
+        if (s.InpaintPadding < 0) throw new ArgumentException($"--inpaint-padding {s.InpaintPadding}: expected 0 or more pixels");
+        if (s.ResizeMode is < 0 or > 2) throw new ArgumentException($"--resize-mode {s.ResizeMode}: expected 0, 1 or 2");
+        var resizeMode = (WebUiResizeMode)s.ResizeMode;
+        if (s.BatchSize is < 1 or > Img2ImgParams.MaxBatchSize)
+            throw new ArgumentException($"--batch-size {s.BatchSize}: expected 1..{Img2ImgParams.MaxBatchSize} images per sampler batch");
+        foreach (var (option, side) in new[] { ("--width", s.Width), ("--height", s.Height) })
+            if (side is { } n && (n is <= 0 or > Img2ImgParams.MaxSide || n % 8 != 0))
+                throw new ArgumentException($"{option} {n}: expected a positive multiple of 8, at most {Img2ImgParams.MaxSide}");
+        if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
+        var units = (s.ControlNets ?? []).Select(ControlNetSpec.Parse).ToList();
+        foreach (var unit in units) unit.Validate();
+        var controlImages = s.ControlImages ?? [];
+        if (controlImages.Length != units.Count)
+            throw new ArgumentException($"{units.Count} --controlnet unit(s) but {controlImages.Length} --control-image file(s): give one image per unit, in order");
+        var (resizeFromWidth, resizeFromHeight) = SeedResizeFrom(s.SeedResizeFrom);
+        var (init, width, height) = ReadInit(s);
+        var mask = s.Mask is null ? null : ReadMask(s.Mask, (int)init.shape[2], (int)init.shape[1], resizeMode);
+        var random = new Random();
+        long seed = s.Seed == -1 ? random.NextInt64(0, 4294967295) : s.Seed;
+        long subseed = s.Subseed == -1 ? random.NextInt64(0, 4294967295) : s.Subseed;
+        var parameters = new Img2ImgParams
+        {
+            Prompt = s.Prompt, NegativePrompt = s.Negative, Seed = unchecked((ulong)seed), Subseed = unchecked((ulong)subseed),
+            SubseedStrength = s.SubseedStrength, CfgScale = s.Cfg, Steps = s.Steps, Denoising = s.Denoising, Sampler = s.Sampler,
+            Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = (int)s.BatchSize,
+            Width = width, Height = height, ResizeMode = resizeMode,
+            EtaNoiseSeedDelta = s.Ensd, SeedResizeFromWidth = resizeFromWidth, SeedResizeFromHeight = resizeFromHeight,
+            RandnSource = RandnSource(s.RandnSource),
+            SamplerOptions = new SamplerOptions
+            {
+                Eta = s.Eta, SChurn = s.SChurn, STmin = s.STmin, STmax = SamplerOptions.TmaxFromWebUi(s.STmax), SNoise = s.SNoise,
+            },
+            Inpaint = new InpaintSettings
+            {
+                MaskBlurX = s.MaskBlur, MaskBlurY = s.MaskBlur, MaskedContent = content, Area = area, OnlyMaskedPadding = s.InpaintPadding,
+                MaskMode = s.InpaintNotMasked ? InpaintMaskMode.InpaintNotMasked : InpaintMaskMode.InpaintMasked,
+            },
+        };
+        parameters.Validate();
+        if (!File.Exists(s.Checkpoint))
+            throw new FileNotFoundException($"--checkpoint '{s.Checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH");
+
+        var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
+        using var model = StableDiffusionModel.Load(s.Checkpoint, options);
+        model.Embeddings = new TextualInversionLibrary(s.EmbeddingsDir, ClipTokenizer.Default, model.TextModel.Config.HiddenSize);
+        using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
+        var controlNets = new List<ControlNetModel>();
         try
         {
-            // Everything is checked before the checkpoint is loaded.
-            var content = s.MaskedContent.Trim().ToLowerInvariant() switch
+            var controls = units.Select((unit, k) =>
             {
-                "fill" => Diffusion.Pipelines.MaskedContent.Fill,
-                "original" => Diffusion.Pipelines.MaskedContent.Original,
-                "latent-noise" or "latent noise" => Diffusion.Pipelines.MaskedContent.LatentNoise,
-                "latent-nothing" or "latent nothing" => Diffusion.Pipelines.MaskedContent.LatentNothing,
-                _ => throw new ArgumentException($"--masked-content '{s.MaskedContent}': expected fill, original, latent-noise or latent-nothing"),
-            };
-            var area = s.InpaintArea.Trim().ToLowerInvariant() switch
-            {
-                "whole" or "whole-picture" or "whole picture" => Diffusion.Pipelines.InpaintArea.WholePicture,
-                "only-masked" or "only masked" => Diffusion.Pipelines.InpaintArea.OnlyMasked,
-                _ => throw new ArgumentException($"--inpaint-area '{s.InpaintArea}': expected whole or only-masked"),
-            };
-            if (s.InpaintPadding < 0) throw new ArgumentException($"--inpaint-padding {s.InpaintPadding}: expected 0 or more pixels");
-            if (s.ResizeMode is < 0 or > 2) throw new ArgumentException($"--resize-mode {s.ResizeMode}: expected 0, 1 or 2");
-            var resizeMode = (WebUiResizeMode)s.ResizeMode;
-            if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
-            var units = (s.ControlNets ?? []).Select(ControlNetSpec.Parse).ToList();
-            foreach (var unit in units) unit.Validate();
-            var controlImages = s.ControlImages ?? [];
-            if (controlImages.Length != units.Count)
-                throw new ArgumentException($"{units.Count} --controlnet unit(s) but {controlImages.Length} --control-image file(s): give one image per unit, in order");
-            var (resizeFromWidth, resizeFromHeight) = SeedResizeFrom(s.SeedResizeFrom);
-            var (init, width, height) = ReadInit(s);
-            var mask = s.Mask is null ? null : ReadMask(s.Mask, (int)init.shape[2], (int)init.shape[1], resizeMode);
-            var random = new Random();
-            long seed = s.Seed == -1 ? random.NextInt64(0, 4294967295) : s.Seed;
-            long subseed = s.Subseed == -1 ? random.NextInt64(0, 4294967295) : s.Subseed;
-            var parameters = new Img2ImgParams
-            {
-                Prompt = s.Prompt, NegativePrompt = s.Negative, Seed = unchecked((ulong)seed), Subseed = unchecked((ulong)subseed),
-                SubseedStrength = s.SubseedStrength, CfgScale = s.Cfg, Steps = s.Steps, Denoising = s.Denoising, Sampler = s.Sampler,
-                Scheduler = s.Scheduler, ClipSkip = s.ClipSkip, BatchSize = s.BatchSize,
-                Width = width, Height = height, ResizeMode = resizeMode,
-                EtaNoiseSeedDelta = s.Ensd, SeedResizeFromWidth = resizeFromWidth, SeedResizeFromHeight = resizeFromHeight,
-                RandnSource = RandnSource(s.RandnSource),
-                SamplerOptions = new SamplerOptions
-                {
-                    Eta = s.Eta, SChurn = s.SChurn, STmin = s.STmin, STmax = SamplerOptions.TmaxFromWebUi(s.STmax), SNoise = s.SNoise,
-                },
-                Inpaint = new InpaintSettings
-                {
-                    MaskBlurX = s.MaskBlur, MaskBlurY = s.MaskBlur, MaskedContent = content, Area = area, OnlyMaskedPadding = s.InpaintPadding,
-                    MaskMode = s.InpaintNotMasked ? InpaintMaskMode.InpaintNotMasked : InpaintMaskMode.InpaintMasked,
-                },
-            };
-            parameters.Validate();
-            if (!File.Exists(s.Checkpoint))
-                throw new FileNotFoundException($"--checkpoint '{s.Checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH");
+                var network = ControlNetModel.Load(unit.Model, model.Unet.Config, options.Compute);
+                controlNets.Add(network);
+                var image = ImageFile.Read(controlImages[k]).Image;
+                var map = unit.Preprocessing()?.Apply(image, seed, subseed) ?? image;
+                var hint = HintImage.ToControl(map, height, width, unit.Resize(), model.Device);
+                return new ControlNetUnit(network, hint, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode());
+            }).ToList();
+            var frame = new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls);
+            var images = WebUiImg2Img.Pipeline(model, loras).Run([frame])[0];
 
-            var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
-            using var model = StableDiffusionModel.Load(s.Checkpoint, options);
-            model.Embeddings = new TextualInversionLibrary(s.EmbeddingsDir, ClipTokenizer.Default, model.TextModel.Config.HiddenSize);
-            using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
-            var controlNets = new List<ControlNetModel>();
-            try
+            Directory.CreateDirectory(s.Output);
+            int index = Directory.GetFiles(s.Output, "*.png").Length;
+            var (seeds, _) = BatchSeeds.For(parameters.Seed, parameters.Subseed, parameters.SubseedStrength, parameters.BatchSize);
+            for (int i = 0; i < images.shape[0]; i++)
             {
-                var controls = units.Select((unit, k) =>
-                {
-                    var network = ControlNetModel.Load(unit.Model, model.Unet.Config, options.Compute);
-                    controlNets.Add(network);
-                    var image = ImageFile.Read(controlImages[k]).Image;
-                    var map = unit.Preprocessing()?.Apply(image, seed, subseed) ?? image;
-                    var hint = HintImage.ToControl(map, height, width, unit.Resize(), model.Device);
-                    return new ControlNetUnit(network, hint, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode());
-                }).ToList();
-                var frame = new Img2ImgFrame(init, parameters, mask, controls.Count == 0 ? null : controls);
-                var images = WebUiImg2Img.Pipeline(model, loras).Run([frame])[0];
-
-                Directory.CreateDirectory(s.Output);
-                int index = Directory.GetFiles(s.Output, "*.png").Length;
-                var (seeds, _) = BatchSeeds.For(parameters.Seed, parameters.Subseed, parameters.SubseedStrength, parameters.BatchSize);
-                for (int i = 0; i < images.shape[0]; i++)
-                {
-                    var path = Path.Combine(s.Output, $"{index + i:D5}-{seeds[i]}.png");
-                    var text = WebUiImg2Img.Infotext(frame, WebUiImg2Img.ModelName(model), i);
-                    ImageFile.Write(path, images[i], text: [new("parameters", text)]);
-                    console.WriteLine(path);
-                }
-                return 0;
+                var path = Path.Combine(s.Output, $"{index + i:D5}-{seeds[i]}.png");
+                var text = WebUiImg2Img.Infotext(frame, WebUiImg2Img.ModelName(model), i);
+                ImageFile.Write(path, images[i], text: [new("parameters", text)]);
+                console.WriteLine(path);
             }
-            finally
-            {
-                foreach (var network in controlNets) network.Dispose();
-            }
+            return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException
-                                      or CheckpointException or SafetensorsException or JobException)
+        finally
         {
-            console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
+            foreach (var network in controlNets) network.Dispose();
         }
     }
 
@@ -210,9 +207,10 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             ImageMode.RGBA => ImageConvert.FlattenOntoWhite(image),
             _ => ImageConvert.To(image, ImageMode.RGB),
         };
-        int width = s.Width ?? (int)rgb.shape[2], height = s.Height ?? (int)rgb.shape[1];
-        if (width <= 0 || height <= 0 || width % 8 != 0 || height % 8 != 0)
-            throw new ArgumentException($"--width/--height {width}x{height}: both must be positive multiples of 8");
+        // Given sizes were checked against MaxSide already.
+        int width = (int)(s.Width ?? rgb.shape[2]), height = (int)(s.Height ?? rgb.shape[1]);
+        if (width <= 0 || height <= 0 || width % 8 != 0 || height % 8 != 0 || width > Img2ImgParams.MaxSide || height > Img2ImgParams.MaxSide)
+            throw new ArgumentException($"--width/--height {width}x{height}: both must be positive multiples of 8, at most {Img2ImgParams.MaxSide}");
         // The pipeline brings the image to the processing size (or, only masked, crops it) as WebUI does.
         return (rgb, width, height);
     }

@@ -27,20 +27,9 @@ public sealed class InspectCommand(IAnsiConsole console) : Command<InspectComman
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         CheckpointInfo info;
-        try
-        {
-            using var file = StateDictFile.Open(settings.File);
+        using (var file = StateDictFile.Open(settings.File))
             info = CheckpointInspector.Inspect(file.Path, file.Tensors, VideoCheckpointDetectors.All);
-        }
-        catch (Exception e) when (e is SafetensorsException or InvalidDataException or FileNotFoundException)
-        {
-            return Error(e.Message);
-        }
-
-        if (info.Family == CheckpointFamily.Unknown)
-        {
-            return Error($"{info.Source}: {info.Description}");
-        }
+        if (info.Family == CheckpointFamily.Unknown) throw new CommandLineException($"{info.Source}: {info.Description}");
 
         console.MarkupLine($"[bold]{Markup.Escape(info.Source)}[/]");
         var status = info.UnsupportedReason is null ? "[green]supported[/]" : $"[yellow]not supported yet[/]: {Markup.Escape(info.UnsupportedReason)}";
@@ -59,13 +48,6 @@ public sealed class InspectCommand(IAnsiConsole console) : Command<InspectComman
         if (info.IgnoredKeys.Count > 0)
             console.MarkupLine($"ignored: {info.IgnoredKeys.Count} tensors not needed for inference (schedule buffers, EMA, position_ids, loss, counters)");
         return 0;
-    }
-
-    /// <summary>One unwrapped line (the console would wrap it at its width), so scripts can grep it.</summary>
-    private int Error(string message)
-    {
-        console.Profile.Out.Writer.WriteLine($"error: {message}");
-        return 1;
     }
 
     private void WriteKeys(string title, IReadOnlyList<string> keys, string colour)

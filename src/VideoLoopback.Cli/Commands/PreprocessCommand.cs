@@ -46,12 +46,11 @@ public sealed class PreprocessCommand(IAnsiConsole console) : Command<Preprocess
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Module.Length == 0) return Error("--module: a preprocessor name is required");
-        if (s.Input.Length == 0 || s.Output.Length == 0) return Error("--input and --output: both PNG paths are required");
-        var preprocessor = PreprocessorRegistry.Find(s.Module, out var problem);
-        if (preprocessor is null) return Error($"--module: {problem}");
-        if (preprocessor.Check(s.ProcessorRes, s.ThresholdA, s.ThresholdB) is { } range) return Error(range);
-        if (!File.Exists(s.Input)) return Error($"--input '{s.Input}' not found");
+        if (s.Module.Length == 0) throw new CommandLineException("--module: a preprocessor name is required");
+        if (s.Input.Length == 0 || s.Output.Length == 0) throw new CommandLineException("--input and --output: both PNG paths are required");
+        var preprocessor = PreprocessorRegistry.Find(s.Module, out var problem) ?? throw new CommandLineException($"--module: {problem}");
+        if (preprocessor.Check(s.ProcessorRes, s.ThresholdA, s.ThresholdB) is { } range) throw new CommandLineException(range);
+        if (!File.Exists(s.Input)) throw new CommandLineException($"--input '{s.Input}' not found");
         RgbImage image;
         try
         {
@@ -60,7 +59,7 @@ public sealed class PreprocessCommand(IAnsiConsole console) : Command<Preprocess
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException)
         {
-            return Error($"--input '{s.Input}': {e.Message}");
+            throw new CommandLineException($"--input '{s.Input}': {e.Message}");
         }
         var settings = preprocessor.Settings(s.ProcessorRes, s.ThresholdA, s.ThresholdB, PreprocessorSettings.NumpySeed(s.Seed, 0));
         var map = preprocessor.Apply(image, settings);
@@ -69,11 +68,5 @@ public sealed class PreprocessCommand(IAnsiConsole console) : Command<Preprocess
         console.WriteLine($"{s.Output}: {preprocessor.Name} {map.Width}x{map.Height} (processor_res {settings.Resolution}, " +
                           $"threshold_a {settings.ThresholdA}, threshold_b {settings.ThresholdB})");
         return 0;
-    }
-
-    private int Error(string message)
-    {
-        console.Profile.Out.Writer.WriteLine($"error: {message}");
-        return 1;
     }
 }

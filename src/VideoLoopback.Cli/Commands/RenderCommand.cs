@@ -67,12 +67,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             foreach (var video in result.Videos) AnsiConsole.MarkupLine($"  {Markup.Escape(video)}");
             return 0;
         }
-        catch (Exception e) when (e is JobException or IOException or InvalidDataException or InvalidOperationException)
-        {
-            // Frames already written stay on disk; --resume continues from them.
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
+        // An exception is reported as one error line (ErrorLine); frames already written stay on disk for --resume.
         finally
         {
             Console.CancelKeyPress -= onCancel;

@@ -45,6 +45,12 @@ public sealed record Img2ImgParams
     /// <summary>Sampler and scheduler resolved by name; throws a clear error for unknown names.</summary>
     public (SamplerInfo Sampler, Scheduler Scheduler) ResolveSampler() => SamplerRegistry.Resolve(Sampler, Scheduler);
 
+    /// <summary>The largest width or height, far beyond any size SD was trained for: a typo (99999) is refused before loading.</summary>
+    public const int MaxSide = 16384;
+
+    /// <summary>The most images in one sampler batch: far beyond any device, so a mistyped batch size is refused before loading.</summary>
+    public const int MaxBatchSize = 1024;
+
     /// <summary>Checks every value before any work; the message names the parameter.</summary>
     public void Validate()
     {
@@ -52,13 +58,16 @@ public sealed record Img2ImgParams
         Img2ImgSteps.CheckSampler(sampler, scheduler, Steps, Denoising);
         if (!double.IsFinite(CfgScale)) throw new ArgumentOutOfRangeException(nameof(CfgScale), CfgScale, "cfg scale must be a finite number");
         if (!(SubseedStrength >= 0 && SubseedStrength <= 1)) throw new ArgumentOutOfRangeException(nameof(SubseedStrength), SubseedStrength, "subseed strength must lie in [0,1]");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be ≥ 1");
+        if (BatchSize is < 1 or > MaxBatchSize)
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"batch size must be ≥ 1 and at most {MaxBatchSize}");
         if (ClipSkip < 1) throw new ArgumentOutOfRangeException(nameof(ClipSkip), ClipSkip, "clip skip must be ≥ 1");
         if (SeedResizeFromWidth < 0 || SeedResizeFromHeight < 0 || (SeedResizeFromWidth == 0) != (SeedResizeFromHeight == 0)
             || (SeedResizeFromWidth > 0 && (SeedResizeFromWidth < 8 || SeedResizeFromHeight < 8)))
             throw new ArgumentOutOfRangeException(nameof(SeedResizeFromWidth), $"seed resize from width×height must be both 0 (off) or both ≥ 8 pixels; got {SeedResizeFromWidth}×{SeedResizeFromHeight}");
-        if (Width is { } w && (w < 8 || w % 8 != 0)) throw new ArgumentOutOfRangeException(nameof(Width), w, "width must be a positive multiple of 8");
-        if (Height is { } h && (h < 8 || h % 8 != 0)) throw new ArgumentOutOfRangeException(nameof(Height), h, "height must be a positive multiple of 8");
+        if (Width is { } w && (w is < 8 or > MaxSide || w % 8 != 0))
+            throw new ArgumentOutOfRangeException(nameof(Width), w, $"width must be a positive multiple of 8, at most {MaxSide}");
+        if (Height is { } h && (h is < 8 or > MaxSide || h % 8 != 0))
+            throw new ArgumentOutOfRangeException(nameof(Height), h, $"height must be a positive multiple of 8, at most {MaxSide}");
         if (ResizeMode is not (WebUiResizeMode.JustResize or WebUiResizeMode.CropAndResize or WebUiResizeMode.ResizeAndFill))
             throw new ArgumentOutOfRangeException(nameof(ResizeMode), ResizeMode,
                 "resize mode must be 0 (just resize), 1 (crop and resize) or 2 (resize and fill)");

@@ -91,7 +91,7 @@ public sealed class JobParameter
             return v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => throw Bad("true or false") };
         if (ValueType == typeof(double)) return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad("a number");
         if (ValueType == typeof(long)) return WholeNumber(v) ?? throw Bad("an integer");
-        if (ValueType == typeof(int)) return WholeNumber(v) is { } l and >= int.MinValue and <= int.MaxValue ? (int)l : throw Bad("an integer");
+        if (ValueType == typeof(int)) return WholeNumber(v) is { } l and >= int.MinValue and <= int.MaxValue ? (int)l : throw Bad("an integer" + InRange);
         if (ValueType.IsEnum)
             return v.ValueKind == JsonValueKind.String && JobEnumNames.Parse(ValueType, v.GetString()!) is { } e ? e : throw Bad(JobEnumNames.Expected(ValueType));
         if (Type == typeof(IReadOnlyList<string>))
@@ -129,7 +129,7 @@ public sealed class JobParameter
         if (_declared.BoolOrInt && ValueType == typeof(bool) && text.Trim() is "0" or "1") return text.Trim() == "1";
         if (_declared.BoolOrInt && ValueType == typeof(int) && bool.TryParse(text, out var flag)) return flag ? 1 : 0;
         if (ValueType == typeof(bool)) return bool.TryParse(text, out var b) ? b : throw Bad("true or false");
-        if (ValueType == typeof(int)) return int.TryParse(text, NumberStyles.Integer, invariant, out var i) ? i : throw Bad("an integer");
+        if (ValueType == typeof(int)) return int.TryParse(text, NumberStyles.Integer, invariant, out var i) ? i : throw Bad("an integer" + InRange);
         if (ValueType == typeof(long)) return long.TryParse(text, NumberStyles.Integer, invariant, out var l) ? l : throw Bad("an integer");
         if (ValueType == typeof(double))
             return double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, invariant, out var d) ? d : throw Bad("a number");
@@ -150,6 +150,15 @@ public sealed class JobParameter
         IReadOnlyList<ControlNetSpec> units => units.Select(u => (object?)u.ToJson()).ToList(),
         IReadOnlyList<string> strings => strings.Select(s => (object?)s).ToList(),
         var other => throw new NotSupportedException($"job parameter {Key}: no JSON form for {other.GetType().Name}"),
+    };
+
+    /// <summary>" in 1..16384" or " of at least 1" for a parameter with a declared range, else nothing.</summary>
+    private string InRange => (double.IsNaN(_declared.Min), double.IsNaN(_declared.Max)) switch
+    {
+        (true, true) => "",
+        (false, true) => $" of at least {_declared.Min}",
+        (true, false) => $" of at most {_declared.Max}",
+        _ => $" in {_declared.Min}..{_declared.Max}",
     };
 
     /// <summary>Throws <see cref="JobException"/> when the value is outside the declared range.</summary>

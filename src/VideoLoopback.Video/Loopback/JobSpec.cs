@@ -140,20 +140,20 @@ public sealed record JobSpec
     [JobKey("sampler_name", "NAME", "WebUI sampler name, e.g. 'Euler a', 'DPM++ 2M', 'DPM++ 2M Karras'. Default Euler a.")]
     public string SamplerName { get; init; } = "Euler a";
 
-    [JobKey("width", "N", "Generation width, a multiple of 8. Default 512.", Min = 1)]
+    [JobKey("width", "N", "Generation width, a multiple of 8. Default 512.", Min = 1, Max = Diffusion.Pipelines.Img2ImgParams.MaxSide)]
     public int Width { get; init; } = 512;
 
-    [JobKey("height", "N", "Generation height, a multiple of 8. Default 512.", Min = 1)]
+    [JobKey("height", "N", "Generation height, a multiple of 8. Default 512.", Min = 1, Max = Diffusion.Pipelines.Img2ImgParams.MaxSide)]
     public int Height { get; init; } = 512;
 
     /// <summary>WebUI writes null when img2img never set it: its default 0.75.</summary>
     [JobKey("denoising_strength", "S", "0 keeps the frame, 1 ignores it. Default 0.4.", Min = 0, Max = 1, NullReadsAs = 0.75)]
     public double DenoisingStrength { get; init; } = 0.4;
 
-    [JobKey("batch_size", "N", "Images per sampler batch, blended into the frame. Default 1.", Min = 1)]
+    [JobKey("batch_size", "N", "Images per sampler batch, blended into the frame. Default 1.", Min = 1, Max = Diffusion.Pipelines.Img2ImgParams.MaxBatchSize)]
     public int BatchSize { get; init; } = 1;
 
-    [JobKey("n_iter", "N", "n_iter: sampler batches per frame. Default 1.", Option = "--batch-count", Min = 1)]
+    [JobKey("n_iter", "N", "n_iter: sampler batches per frame. Default 1.", Option = "--batch-count", Min = 1, Max = JobValidator.MaxBatchCount)]
     public int NIter { get; init; } = 1;
 
     [JobKey("steps", "N", "Sampling steps (img2img runs about steps x denoising of them). Default 20.", Min = 1)]

@@ -11,6 +11,9 @@ namespace VideoLoopback.Video.Loopback;
 /// </summary>
 public static class JobValidator
 {
+    /// <summary>Upper bounds of n_iter and of the images one frame generates (n_iter x batch_size), refused before any model loads.</summary>
+    public const int MaxBatchCount = 1000, MaxImagesPerFrame = 4096;
+
     public static IReadOnlyList<string> Validate(JobSpec job, IScheduleCompiler schedules, bool checkOutputWritable = true)
     {
         var warnings = new List<string>();
@@ -19,6 +22,9 @@ public static class JobValidator
             throw new JobException($"input_dir: '{job.InputDir}' does not exist");
         if (job.OutputDir.Length == 0) throw new JobException("output_dir is empty");
         foreach (var parameter in JobParameters.All) parameter.CheckRange(job);
+        if ((long)job.BatchSize * job.NIter > MaxImagesPerFrame)
+            throw new JobException($"batch_size {job.BatchSize} x n_iter {job.NIter} is {(long)job.BatchSize * job.NIter} images per frame, " +
+                $"expected at most {MaxImagesPerFrame} (they are all held to be blended)");
         var alphas = job.TemporalAlphas();
         if (alphas.Count % 2 != 1)
             throw new JobException($"temporal_superimpose_alpha_list '{job.TemporalSuperimposeAlphaList}' has {alphas.Count} weights, expected an odd number (current frame in the middle)");

@@ -1,5 +1,4 @@
 using Spectre.Console.Cli.Testing;
-using VideoLoopback.Cli.Commands;
 using VideoLoopback.Diffusion.Safetensors;
 using VideoLoopback.Tests.Shared;
 using static TorchSharp.torch;
@@ -8,12 +7,9 @@ namespace VideoLoopback.Cli.Tests.Commands;
 
 public class InspectCommandTests
 {
-    private static CommandAppResult Inspect(string path)
-    {
-        var app = new CommandAppTester();
-        app.Configure(config => config.AddCommand<InspectCommand>("inspect"));
-        return app.Run("inspect", path);
-    }
+    private static CommandAppResult Inspect(string path) => InspectWithErrors(path).Result;
+
+    private static (CommandAppResult Result, string Errors) InspectWithErrors(string path) => InProcessCli.Run("inspect", path);
 
     [Fact]
     public void ReportsTheTinyCheckpoint()
@@ -84,27 +80,19 @@ public class InspectCommandTests
         using var folder = new TempFolder();
         var empty = Path.Combine(folder.Root, "empty.safetensors");
         File.WriteAllBytes(empty, []);
-        AssertOneLineError(Inspect(empty), $"error: {empty}: file is empty");
+        InProcessCli.AssertOneErrorLine(InspectWithErrors(empty), $"error: {empty}: file is empty");
         var absent = Path.Combine(folder.Root, "absent.safetensors");
-        AssertOneLineError(Inspect(absent), $"error: {absent}: file not found");
-        AssertOneLineError(Inspect(folder.Root), $"error: {folder.Root}: is a directory");
+        InProcessCli.AssertOneErrorLine(InspectWithErrors(absent), $"error: {absent}: file not found");
+        InProcessCli.AssertOneErrorLine(InspectWithErrors(folder.Root), $"error: {folder.Root}: is a directory");
     }
 
     [Fact]
     public void UnknownFileSaysWhatWasExpected()
     {
         var path = GoldenData.Path("sampling", "noise.safetensors");
-        var result = Inspect(path);
-        AssertOneLineError(result, $"error: {path}: not a recognised model file");
-        Assert.Contains("expected an SD1.x checkpoint", result.Output);
-    }
-
-    private static void AssertOneLineError(CommandAppResult result, string start)
-    {
-        Assert.Equal(1, result.ExitCode);
-        var output = result.Output.Trim();
-        Assert.DoesNotContain('\n', output);
-        Assert.StartsWith(start, output);
+        var run = InspectWithErrors(path);
+        InProcessCli.AssertOneErrorLine(run, $"error: {path}: not a recognised model file");
+        Assert.Contains("expected an SD1.x checkpoint", run.Errors);
     }
 
     private sealed class TempFolder : IDisposable

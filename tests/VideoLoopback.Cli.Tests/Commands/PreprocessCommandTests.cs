@@ -1,5 +1,4 @@
 using Spectre.Console.Cli.Testing;
-using VideoLoopback.Cli.Commands;
 using VideoLoopback.Tests.Shared;
 using VideoLoopback.Video.Imaging;
 
@@ -12,12 +11,9 @@ public sealed class PreprocessCommandTests : IDisposable
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("vl-preprocess-");
     private static string Golden(string name) => GoldenData.Path("adapters", "preprocessors", name);
 
-    private static CommandAppResult Run(params string[] args)
-    {
-        var app = new CommandAppTester();
-        app.Configure(config => config.AddCommand<PreprocessCommand>("preprocess"));
-        return app.Run(["preprocess", .. args]);
-    }
+    private static CommandAppResult Run(params string[] args) => RunWithErrors(args).Result;
+
+    private static (CommandAppResult Result, string Errors) RunWithErrors(params string[] args) => InProcessCli.Run(["preprocess", .. args]);
 
     [Theory]
     [InlineData("canny", "96", "50", "120", "0", "drawing_71x97.canny.r96.a50.b120.png")]
@@ -38,18 +34,20 @@ public sealed class PreprocessCommandTests : IDisposable
     [InlineData("lineart", "needs a network model")]
     public void RefusesModulesItCannotRun(string module, string message)
     {
-        var result = Run("--module", module, "--input", Golden("inputs/drawing_71x97.png"), "--output", Path.Combine(_temp.FullName, "x.png"));
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains(message, result.Output);
+        var run = RunWithErrors("--module", module, "--input", Golden("inputs/drawing_71x97.png"), "--output", Path.Combine(_temp.FullName, "x.png"));
+        InProcessCli.AssertOneErrorLine(run, "error: --module: ");
+        Assert.Contains(message, run.Errors);
     }
 
     [Fact]
     public void RefusesOutOfRangeValuesAndMissingFiles()
     {
         var output = Path.Combine(_temp.FullName, "x.png");
-        Assert.Contains("threshold_a 300 is outside canny's range",
-            Run("--module", "canny", "--threshold-a", "300", "--input", Golden("inputs/drawing_71x97.png"), "--output", output).Output);
-        Assert.Contains("not found", Run("--module", "canny", "--input", Path.Combine(_temp.FullName, "none.png"), "--output", output).Output);
+        var range = RunWithErrors("--module", "canny", "--threshold-a", "300", "--input", Golden("inputs/drawing_71x97.png"), "--output", output);
+        InProcessCli.AssertOneErrorLine(range, "error: ");
+        Assert.Contains("threshold_a 300 is outside canny's range", range.Errors);
+        var missing = Path.Combine(_temp.FullName, "none.png");
+        InProcessCli.AssertOneErrorLine(RunWithErrors("--module", "canny", "--input", missing, "--output", output), $"error: --input '{missing}' not found");
         Assert.False(File.Exists(output));
     }
 

@@ -12,11 +12,7 @@ public sealed class RenderCommandTests : IDisposable
     private static CommandAppTester App()
     {
         var app = new CommandAppTester();
-        app.Configure(config =>
-        {
-            config.SetHelpProvider(new RenderHelpProvider(config.Settings));
-            config.AddCommand<RenderCommand>("render");
-        });
+        app.Configure(config => CliApp.Configure(config, TextWriter.Null, []));
         return app;
     }
 

@@ -36,10 +36,7 @@ public sealed class BenchImagingCommand : Command<BenchImagingCommand.Settings>,
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Frames < 1 || settings.Size < 8 || settings.Repeat < 1)
-        {
-            AnsiConsole.MarkupLine("[red]error:[/] --frames and --repeat must be >= 1 and --size >= 8");
-            return 1;
-        }
+            throw new CommandLineException("--frames and --repeat must be >= 1 and --size >= 8");
         settings.ApplyThreads();
         var device = settings.TorchDevice;
         int n = settings.Frames, size = settings.Size;

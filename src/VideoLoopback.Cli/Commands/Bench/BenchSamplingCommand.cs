@@ -36,7 +36,7 @@ public sealed class BenchSamplingCommand : Command<BenchSamplingCommand.Settings
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Steps < 1) { AnsiConsole.MarkupLine("[red]error:[/] --steps must be ≥ 1"); return 1; }
+        if (settings.Steps < 1) throw new CommandLineException("--steps must be ≥ 1");
         settings.ApplyThreads();
         var device = settings.TorchDevice;
         long[] shape = [settings.Batch, 4, settings.Size, settings.Size];

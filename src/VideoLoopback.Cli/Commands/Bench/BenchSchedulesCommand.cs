@@ -44,11 +44,7 @@ public sealed class BenchSchedulesCommand : Command<BenchSchedulesCommand.Settin
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Frames < 1 || settings.Loops < 1)
-        {
-            AnsiConsole.MarkupLine("[red]error:[/] --frames and --loops must be positive");
-            return 1;
-        }
+        if (settings.Frames < 1 || settings.Loops < 1) throw new CommandLineException("--frames and --loops must be positive");
 
         var parseClock = Stopwatch.StartNew();
         var schedules = Placeholders.Select(p => Schedule.Parse(p.Name, p.Expression)).ToArray();
