@@ -110,7 +110,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             throw new ArgumentException($"--batch-size {s.BatchSize}: expected 1..{Img2ImgParams.MaxBatchSize} images per sampler batch");
         foreach (var (option, side) in new[] { ("--width", s.Width), ("--height", s.Height) })
             if (side is { } n && (n is <= 0 or > Img2ImgParams.MaxSide || n % 8 != 0))
-                throw new ArgumentException($"{option} {n}: expected a positive multiple of 8, at most {Img2ImgParams.MaxSide}");
+                throw new ArgumentException($"{option} {n}: width and height must be positive multiples of 8, at most {Img2ImgParams.MaxSide}");
         if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
         var units = (s.ControlNets ?? []).Select(ControlNetSpec.Parse).ToList();
         foreach (var unit in units) unit.Validate();

@@ -71,6 +71,11 @@ public sealed class PickledStateDict : IDisposable
         {
             throw new InvalidDataException($"{path}: cannot be read ({e.Message})", e);
         }
+        catch (Exception e) when (e is OverflowException or FormatException or ArgumentException)
+        {
+            // A backstop: numbers the checks above did not foresee still name the file instead of escaping as they are.
+            throw new InvalidDataException($"{path}: malformed ({e.Message})", e);
+        }
     }
 
     public bool Contains(string name) => _tensors.ContainsKey(name);

@@ -63,7 +63,7 @@ public sealed class OneErrorPathTests : IDisposable
     [Fact]
     public void Img2ImgRefusesHugeSizesAndBatchesNamingTheRange()
     {
-        AssertError("error: --width 99999999999: expected a positive multiple of 8, at most 16384", "img2img", "--width", "99999999999");
+        AssertError("error: --width 99999999999: width and height must be positive multiples of 8, at most 16384", "img2img", "--width", "99999999999");
         AssertError("error: --batch-size 65536: expected 1..1024 images per sampler batch", "img2img", "--batch-size", "65536");
         // img2img has no batch count: an unknown option, not a silently ignored one.
         AssertError("error: unknown option '--batch-count' for img2img (see videoloopback img2img --help)",
@@ -81,6 +81,15 @@ public sealed class OneErrorPathTests : IDisposable
         var job = Temp("job.json");
         File.WriteAllText(job, """{ "width": 99999999999 }""");
         AssertError($"error: job file '{job}': 'width' is 99999999999, expected an integer in 1..16384", Render("--job", job));
+    }
+
+    [Fact]
+    public void AnOversizedFastDvdNetPickleIsRefusedBeforeAllocating()
+    {
+        var weights = Temp("model.pth");
+        File.WriteAllBytes(weights, CraftedPickles.Zip(CraftedPickles.StateDictPickle(37_250_000_000), new byte[4]));
+        AssertError($"error: {weights}: storage '0' declares 37250000000 F32 elements (149000000000 bytes) but the file holds 4 bytes " +
+            "for it (truncated or malformed).", Render("--video-post-process-method", "FastDVDNet", "--fastdvdnet-weights", weights));
     }
 
     [Fact]

@@ -54,7 +54,7 @@ internal sealed class PickleMachine
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8))); break;
                 case (byte)'I': Push(ParseIntLine(ReadLine())); break;
                 case (byte)'L': Push(ParseLong(ReadLine().TrimEnd('L'))); break;
-                case (byte)'F': Push(double.Parse(ReadLine(), CultureInfo.InvariantCulture)); break;
+                case (byte)'F': Push(ParseFloat(ReadLine())); break;
                 case (byte)'X': Push(Encoding.UTF8.GetString(ReadBytes(ReadLength(4)))); break;
                 case 0x8c: Push(Encoding.UTF8.GetString(ReadBytes(ReadByte()))); break;
                 case 0x8d: Push(Encoding.UTF8.GetString(ReadBytes(ReadLength(8)))); break;
@@ -209,11 +209,12 @@ internal sealed class PickleMachine
 
     private static PickleException Truncated() => new("the pickle ends in the middle of a value (truncated)");
 
+    /// <summary>A LONG1/LONG4 integer: a long when it fits (as Python ints of storage sizes and offsets do), else a BigInteger.</summary>
     private object ReadLong(int byteCount)
     {
         var bytes = ReadBytes(byteCount);
         var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private static object ParseIntLine(string line) => line switch
@@ -227,8 +228,11 @@ internal sealed class PickleMachine
     {
         if (!BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
             throw Bad($"'{text}' is not an integer");
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
+
+    private static double ParseFloat(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : throw Bad($"'{text}' is not a float");
 
     private static long ParseIndex(string text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : throw Bad($"memo index '{text}'");

@@ -17,7 +17,9 @@ internal sealed class PickledStorage(string key, SafetensorsDType dtype, long el
     public SafetensorsDType DType { get; } = dtype;
     public long ElementCount { get; } = elementCount;
 
-    public long ByteLength => checked(ElementCount * DType.ByteSize());
+    /// <summary>The storage's size in bytes; a count whose bytes overflow 64 bits is refused, as no file could hold them.</summary>
+    public long ByteLength => ElementCount <= long.MaxValue / DType.ByteSize() ? ElementCount * DType.ByteSize()
+        : throw new PickleException($"storage '{Key}' declares {ElementCount} {DType} elements, more bytes than any file holds (malformed)");
 
     /// <summary>The length of the deflated bytes at <see cref="FileOffset"/> when the zip record is compressed; -1 when stored.</summary>
     public long CompressedLength => _root?.CompressedLength ?? _compressedLength;

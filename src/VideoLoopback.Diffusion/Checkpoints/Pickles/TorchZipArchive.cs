@@ -15,6 +15,9 @@ internal sealed class TorchZipArchive
     private const uint CentralSignature = 0x02014b50, LocalSignature = 0x04034b50;
     private const long MaxDirectoryBytes = 1L << 28, MaxPickleBytes = 1L << 30;
 
+    /// <summary>Deflate cannot expand data more than about 1032 times (a 258-byte match per 2 bits at best), plus a little.</summary>
+    private const long MaxDeflateRatio = 1032, DeflateSlack = 1024;
+
     private readonly Stream _file;
     private readonly Dictionary<string, Record> _records;
 
@@ -70,6 +73,7 @@ internal sealed class TorchZipArchive
     {
         var record = _records[Root + "data.pkl"];
         if (record.Size > MaxPickleBytes) throw new PickleException($"data.pkl is {record.Size} bytes, more than this reader accepts");
+        CheckSizes(record);
         long offset = DataOffset(record);
         var raw = ReadAt(_file, offset, (int)record.CompressedSize);
         if (record.Method == 0) return raw;
@@ -94,7 +98,21 @@ internal sealed class TorchZipArchive
             throw new PickleException($"storage '{key}' has no record {Root}data/{key} in the zip (truncated or malformed)");
         if (record.Method is not (0 or 8))
             throw new PickleException($"storage '{key}' is compressed with zip method {record.Method}; only stored and deflated records are read");
+        CheckSizes(record);
         return (DataOffset(record), record.Size, record.Method == 8 ? record.CompressedSize : -1);
+    }
+
+    /// <summary>
+    /// The size a record declares must be one its bytes in the file can hold (stored: exactly them; deflated: at most what deflate
+    /// can expand them to), so nothing is allocated for data the file does not have.
+    /// </summary>
+    private static void CheckSizes(Record record)
+    {
+        if (record.Method == 0 && record.Size != record.CompressedSize)
+            throw new PickleException($"zip record {record.Name} is stored in {record.CompressedSize} bytes but declares {record.Size} (malformed)");
+        if (record.Method == 8 && (record.Size - DeflateSlack) / MaxDeflateRatio > record.CompressedSize)
+            throw new PickleException($"zip record {record.Name} declares {record.Size} bytes, more than its {record.CompressedSize} " +
+                "deflated bytes can hold (malformed)");
     }
 
     private string? TryReadText(string name)
