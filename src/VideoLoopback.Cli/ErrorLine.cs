@@ -90,9 +90,12 @@ public static partial class ErrorLine
         return EnforcePrefix().Replace(text, "").Trim();
     }
 
-    /// <summary>Lines joined into one, as scripts grep for it; frames of a .NET stack trace never get here.</summary>
+    /// <summary>
+    /// Lines joined into one, as scripts grep for it; a libtorch backtrace is cut also where a message quotes libtorch's, and
+    /// lines of a .NET stack trace are dropped.
+    /// </summary>
     private static string OneLine(string text) =>
-        string.Join(" ", text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("at ", StringComparison.Ordinal)));
+        string.Join(" ", Native(text).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("at ", StringComparison.Ordinal)));
 
     /// <summary>.NET's " (Parameter 'name')" and "Actual value was V." of an argument exception: the message names the option itself.</summary>
     [GeneratedRegex(@" \(Parameter '[^']*'\)(?:\r?\nActual value was (.*?)\.?)?$")]

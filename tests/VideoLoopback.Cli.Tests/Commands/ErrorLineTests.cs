@@ -36,6 +36,13 @@ public sealed class ErrorLineTests
     }
 
     [Fact]
+    public void AProjectMessageQuotingLibTorchLosesTheBacktraceToo()
+    {
+        var native = Assert.ThrowsAny<ExternalException>(() => ones(2, 3).view(7));
+        Assert.Equal("frame 3: shape '[7]' is invalid for input of size 6", ErrorLine.Message(new JobException($"frame 3: {native.Message}")));
+    }
+
+    [Fact]
     public void AFailedAllocationSaysOutOfMemoryAndWhatWasBeingDone()
     {
         var error = Assert.ThrowsAny<ExternalException>(() => empty(1L << 48, ScalarType.Byte));
