@@ -36,13 +36,13 @@ public sealed class BasicTransformerBlock : nn.Module
     {
         using (var n = _norm1.call(x))
         using (var a = _attn1.Forward(n, null))
-            x.add_(a);
+            x.add_(a, KeptScalars.One);
         using (var n = _norm2.call(x))
         using (var a = _attn2.Forward(n, context))
-            x.add_(a);
+            x.add_(a, KeptScalars.One);
         using (var n = _norm3.call(x))
         using (var f = _ff.Forward(n))
-            x.add_(f);
+            x.add_(f, KeptScalars.One);
         return x;
     }
 }

@@ -42,10 +42,10 @@ public sealed class ResBlock : UnetLayer
         var h = _inConv.call(_inNorm.call(x));
         using var embSilu = nn.functional.silu(emb);
         var e = _embProj.call(embSilu);
-        h.add_(e.unsqueeze(-1).unsqueeze(-1));
+        h.add_(e.unsqueeze(-1).unsqueeze(-1), KeptScalars.One);
         h = _outConv.call(_outNorm.call(h));
-        if (_skip is null) h.add_(x);
-        else h.add_(_skip.call(x));
+        if (_skip is null) h.add_(x, KeptScalars.One);
+        else h.add_(_skip.call(x), KeptScalars.One);
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -49,7 +49,7 @@ public sealed class SpatialTransformer : UnetLayer
             // 1x1 convolutions get wrong for some shapes (1280+ channels at 4x4: half the output off), and every later
             // convolution would inherit the layout.
             result = _projOut.call(tokens.transpose(1, 2).reshape(b, c, h, w).contiguous());
-        result = result.add_(x);
+        result = result.add_(x, KeptScalars.One);
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using VideoLoopback.Diffusion.Nn;
 
 namespace VideoLoopback.Diffusion.Vae;
 
@@ -33,8 +34,8 @@ internal static class TiledVae
             var wy = Ramp(oh, ramp, y > 0, y + th < height, input.device).view(1, 1, oh, 1);
             var wx = Ramp(ow, ramp, x > 0, x + tw < width, input.device).view(1, 1, 1, ow);
             var w = wy * wx;
-            sum[.., .., TensorIndex.Slice(oy, oy + oh), TensorIndex.Slice(ox, ox + ow)].add_(piece * w);
-            weight[.., .., TensorIndex.Slice(oy, oy + oh), TensorIndex.Slice(ox, ox + ow)].add_(w);
+            sum[.., .., TensorIndex.Slice(oy, oy + oh), TensorIndex.Slice(ox, ox + ow)].add_(piece * w, KeptScalars.One);
+            weight[.., .., TensorIndex.Slice(oy, oy + oh), TensorIndex.Slice(ox, ox + ow)].add_(w, KeptScalars.One);
         }
         var result = sum.div_(weight).to(input.dtype);
         weight.Dispose();

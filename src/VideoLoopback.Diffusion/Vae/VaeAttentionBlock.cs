@@ -38,7 +38,7 @@ public sealed class VaeAttentionBlock : nn.Module<Tensor, Tensor>
         var o = nn.functional.scaled_dot_product_attention(Tokens(_q.call(n)), Tokens(_k.call(n)), Tokens(_v.call(n)));
         // Plain layout before the 1x1 conv, as in the UNet's SpatialTransformer (oneDNN and channels-last 1x1 convolutions).
         var back = o.squeeze(1).transpose(1, 2).reshape(b, c, h, w).contiguous();
-        var result = _out.call(back).add_(x);
+        var result = _out.call(back).add_(x, KeptScalars.One);
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -41,8 +41,8 @@ public sealed class VaeResnetBlock : nn.Module<Tensor, Tensor>
         using (var c1 = h)
         using (var n2 = _norm2.call(c1))
             h = _conv2.call(n2);
-        if (_shortcut is null) return h.add_(x);
+        if (_shortcut is null) return h.add_(x, KeptScalars.One);
         using var shortcut = _shortcut.call(x);
-        return h.add_(shortcut);
+        return h.add_(shortcut, KeptScalars.One);
     }
 }
