@@ -58,7 +58,7 @@ public sealed class PreprocessCommand(IAnsiConsole console) : Command<Preprocess
             var (tensor, _) = ImageFile.Read(s.Input);
             using (tensor) image = RgbImage.FromChw(tensor);
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
         {
             return Error($"--input '{s.Input}': {e.Message}");
         }
