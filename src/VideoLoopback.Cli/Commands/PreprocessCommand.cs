@@ -57,7 +57,7 @@ public sealed class PreprocessCommand(IAnsiConsole console) : Command<Preprocess
             var (tensor, _) = ImageFile.Read(s.Input);
             using (tensor) image = RgbImage.FromChw(tensor);
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
         {
             throw new CommandLineException($"--input '{s.Input}': {e.Message}");
         }

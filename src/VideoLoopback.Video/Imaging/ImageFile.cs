@@ -13,16 +13,29 @@ namespace VideoLoopback.Video.Imaging;
 /// </summary>
 public static class ImageFile
 {
+    /// <summary>Pillow's decompression-bomb threshold, the default pixel limit (see <see cref="ImageLimits"/>).</summary>
+    public const int DefaultMaxPixels = ImageLimits.DefaultMaxPixels;
+
     /// <summary>Decodes <paramref name="path"/> into uint8 [C,H,W] on <paramref name="device"/> (CPU when null).</summary>
-    public static (Tensor Image, ImageMode Mode) Read(string path, Device? device = null)
+    /// <param name="maxPixels">Images with more pixels are refused from their header, before anything is allocated.</param>
+    /// <exception cref="ImageFileException">Not a regular file, unreadable, or not a readable image within the limit.</exception>
+    public static (Tensor Image, ImageMode Mode) Read(string path, Device? device = null, long maxPixels = DefaultMaxPixels)
     {
+        if (SpecialFile.Is(path)) throw new ImageFileException(path, "not a regular file (a pipe, socket or device)");
         byte[] data;
         try { data = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"{path}: cannot read image ({e.Message})", e);
+            throw new ImageFileException(path, $"cannot read image ({e.Message})", e);
         }
-        var decoded = (PngCodec.HasSignature(data) ? PngCodec.Decode(data, path) : null) ?? DecodeWithSkia(data, path);
+        return Decode(data, path, device, maxPixels);
+    }
+
+    /// <summary>Decodes the bytes of an image file; <paramref name="path"/> names it in errors.</summary>
+    /// <exception cref="ImageFileException">Not a readable image within <paramref name="maxPixels"/>.</exception>
+    public static (Tensor Image, ImageMode Mode) Decode(byte[] data, string path, Device? device = null, long maxPixels = DefaultMaxPixels)
+    {
+        var decoded = (PngCodec.HasSignature(data) ? PngCodec.Decode(data, path, maxPixels) : null) ?? DecodeWithSkia(data, path, maxPixels);
         var channels = decoded.Mode.Channels();
         using var hwc = torch.tensor(decoded.Pixels, [decoded.Height, decoded.Width, channels], ScalarType.Byte);
         var chw = hwc.permute(2, 0, 1).contiguous();
@@ -62,27 +75,29 @@ public static class ImageFile
         return ((int)batch.shape[3], (int)batch.shape[2], mode, hwc.data<byte>().ToArray());
     }
 
-    private static PngCodec.Decoded DecodeWithSkia(byte[] data, string path)
+    /// <summary>Skia decodes into a buffer sized from the header in 64-bit arithmetic (SKImageInfo.BytesSize is an int and wraps).</summary>
+    private static PngCodec.Decoded DecodeWithSkia(byte[] data, string path, long maxPixels)
     {
         using var skData = SKData.CreateCopy(data);
         using var codec = SKCodec.Create(skData)
-            ?? throw new InvalidDataException($"{path}: not a readable image (PNG, JPEG, WebP, BMP or GIF expected)");
+            ?? throw new ImageFileException(path, "not a readable image (PNG, JPEG, WebP, BMP or GIF expected)");
         var info = codec.Info;
+        ImageLimits.CheckPixels(path, info.Width, info.Height, maxPixels);
+        var rgba = new byte[ImageLimits.BufferLength(path, 4L * info.Width * info.Height, info.Width, info.Height)];
         var mode = info.ColorType is SKColorType.Gray8 ? ImageMode.L
             : info.AlphaType == SKAlphaType.Opaque ? ImageMode.RGB : ImageMode.RGBA;
+        var channels = mode.Channels();
+        var pixels = new byte[ImageLimits.BufferLength(path, (long)channels * info.Width * info.Height, info.Width, info.Height)];
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[target.BytesSize];
         unsafe
         {
             fixed (byte* p = rgba)
             {
-                var result = codec.GetPixels(target, (IntPtr)p);
+                var result = codec.GetPixels(target, (IntPtr)p, 4 * info.Width, SKCodecOptions.Default);
                 if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-                    throw new InvalidDataException($"{path}: image decode failed ({result})");
+                    throw new ImageFileException(path, $"image decode failed ({result})");
             }
         }
-        var channels = mode.Channels();
-        var pixels = new byte[info.Width * info.Height * channels];
         for (int i = 0, o = 0; i < rgba.Length; i += 4, o += channels)
             for (var c = 0; c < channels; c++) pixels[o + c] = rgba[i + c];
         return new PngCodec.Decoded(info.Width, info.Height, mode, pixels);

@@ -17,27 +17,34 @@ internal static class PngCodec
     /// <summary>Decoded pixels: row-major, channels interleaved, <see cref="ImageModes.Channels"/> bytes per pixel.</summary>
     public sealed record Decoded(int Width, int Height, ImageMode Mode, byte[] Pixels);
 
+    /// <summary>The length IHDR's body has: width, height, bit depth, colour type, compression, filter, interlace.</summary>
+    private const int HeaderLength = 13;
+
     /// <returns>null when the file is a valid PNG this codec does not handle (interlaced).</returns>
-    public static Decoded? Decode(byte[] data, string path)
+    /// <exception cref="ImageFileException">A corrupt or truncated PNG, or more pixels than <paramref name="maxPixels"/>.</exception>
+    public static Decoded? Decode(byte[] data, string path, long maxPixels)
     {
-        if (!HasSignature(data)) throw new InvalidDataException($"{path}: not a PNG file");
+        if (!HasSignature(data)) throw new ImageFileException(path, "not a PNG file");
         int width = 0, height = 0, bitDepth = 0, colorType = -1, interlace = 0;
         byte[]? palette = null, transparency = null;
         using var idat = new MemoryStream();
-        var pos = 8;
+        long pos = 8;
         var sawEnd = false;
         while (pos + 12 <= data.Length && !sawEnd)
         {
-            var length = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(pos));
-            var type = System.Text.Encoding.ASCII.GetString(data, pos + 4, 4);
-            if (length < 0 || pos + 12 + length > data.Length)
-                throw new InvalidDataException($"{path}: PNG chunk '{type}' runs past the end of the file");
-            var body = data.AsSpan(pos + 8, length);
+            long length = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan((int)pos));
+            var type = System.Text.Encoding.ASCII.GetString(data, (int)pos + 4, 4);
+            if (pos + 12 + length > data.Length)
+                throw new ImageFileException(path, $"PNG chunk '{type}' of {length} bytes runs past the end of the file");
+            var body = data.AsSpan((int)pos + 8, (int)length);
             switch (type)
             {
                 case "IHDR":
+                    if (body.Length < HeaderLength)
+                        throw new ImageFileException(path, $"PNG IHDR chunk has {body.Length} bytes, expected {HeaderLength}");
                     width = BinaryPrimitives.ReadInt32BigEndian(body);
                     height = BinaryPrimitives.ReadInt32BigEndian(body[4..]);
+                    ImageLimits.CheckPixels(path, width, height, maxPixels);
                     bitDepth = body[8];
                     colorType = body[9];
                     interlace = body[12];
@@ -49,24 +56,27 @@ internal static class PngCodec
             }
             pos += 12 + length;
         }
-        if (colorType < 0) throw new InvalidDataException($"{path}: PNG has no IHDR chunk");
-        if (width <= 0 || height <= 0) throw new InvalidDataException($"{path}: PNG size {width}x{height} is not positive");
+        if (colorType < 0) throw new ImageFileException(path, "PNG has no IHDR chunk");
         if (interlace != 0) return null;
         var samplesPerPixel = colorType switch
         {
             0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4,
-            _ => throw new InvalidDataException($"{path}: unknown PNG colour type {colorType}"),
+            _ => throw new ImageFileException(path, $"unknown PNG colour type {colorType}"),
         };
         if (bitDepth is not (1 or 2 or 4 or 8 or 16) || (bitDepth == 16 && colorType == 3) || (bitDepth < 8 && colorType is 2 or 4 or 6))
-            throw new InvalidDataException($"{path}: invalid PNG bit depth {bitDepth} for colour type {colorType}");
+            throw new ImageFileException(path, $"invalid PNG bit depth {bitDepth} for colour type {colorType}");
 
+        // Every buffer below is sized in 64-bit arithmetic first, so the int indexing after these checks cannot wrap.
         var bitsPerPixel = samplesPerPixel * bitDepth;
         var stride = (width * (long)bitsPerPixel + 7) / 8;
         var filterUnit = Math.Max(1, bitsPerPixel / 8);
-        var raw = new byte[checked((int)(stride * height))];
+        var outputChannels = colorType == 3 ? (transparency is null ? 3 : 4) : samplesPerPixel;
+        ImageLimits.BufferLength(path, (long)outputChannels * width * height, width, height);
+        var raw = new byte[ImageLimits.BufferLength(path, stride * height, width, height)];
         idat.Position = 0;
-        using (var z = new ZLibStream(idat, CompressionMode.Decompress))
+        try
         {
+            using var z = new ZLibStream(idat, CompressionMode.Decompress);
             var previous = new byte[stride];
             var line = new byte[stride + 1];
             for (var y = 0; y < height; y++)
@@ -77,6 +87,10 @@ internal static class PngCodec
                 Unfilter(line[0], current, previous, filterUnit, path, y);
                 current.CopyTo(previous);
             }
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+        {
+            throw new ImageFileException(path, $"PNG image data is corrupt or truncated ({e.Message})", e);
         }
 
         return colorType switch
@@ -108,7 +122,7 @@ internal static class PngCodec
                     cur[i] += (byte)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
                 }
                 break;
-            default: throw new InvalidDataException($"{path}: PNG row {row} has unknown filter type {filter}");
+            default: throw new ImageFileException(path, $"PNG row {row} has unknown filter type {filter}");
         }
     }
 
@@ -136,14 +150,14 @@ internal static class PngCodec
     /// <summary>Palette images expand to RGB, or RGBA when the file carries palette transparency.</summary>
     private static Decoded Paletted(byte[] raw, int width, int height, int stride, int bitDepth, byte[]? palette, byte[]? trns, string path)
     {
-        if (palette is null) throw new InvalidDataException($"{path}: palette PNG without a PLTE chunk");
+        if (palette is null) throw new ImageFileException(path, "palette PNG without a PLTE chunk");
         var channels = trns is null ? 3 : 4;
         var result = new byte[width * height * channels];
         for (var y = 0; y < height; y++)
             for (var x = 0; x < width; x++)
             {
                 var index = bitDepth == 8 ? raw[y * stride + x] : SubByteSample(raw, y * stride, x, bitDepth);
-                if (3 * index + 2 >= palette.Length) throw new InvalidDataException($"{path}: palette index {index} outside the palette");
+                if (3 * index + 2 >= palette.Length) throw new ImageFileException(path, $"palette index {index} outside the palette");
                 var o = (y * width + x) * channels;
                 result[o] = palette[3 * index];
                 result[o + 1] = palette[3 * index + 1];

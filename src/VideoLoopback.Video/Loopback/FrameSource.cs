@@ -59,7 +59,7 @@ public static class FrameSource
     public static Tensor LoadResized(string path, JobSpec job, Device device)
     {
         using var scope = NewDisposeScope();
-        var image = ImageFile.Read(path, device).Image;
+        var image = ImageFile.Read(path, device, job.MaxImagePixels).Image;
         if (image.shape[0] <= 2) image = FrameModes.Convert(image, (int)image.shape[0] + 2);
         var resized = FrameResize.Resize(image, job.Width, job.Height, job.ResizeMode);
         resized.DetachFromDisposeScope();

@@ -294,6 +294,11 @@ public sealed record JobSpec
         Write = WhenChanged, ResumeMayChange = true)]
     public bool VideoLossless { get; init; }
 
+    // Untrusted images: the decompression-bomb limit, checked from each image's header before it is decoded.
+    [JobKey("max_image_pixels", "N", "Largest image (width x height) read from the input, mask and reference folders. " +
+        "Default 178956970 (Pillow's limit).", Min = 1, Write = WhenChanged)]
+    public int MaxImagePixels { get; init; } = Imaging.ImageFile.DefaultMaxPixels;
+
     /// <summary>The video_* keys as the encoder takes them.</summary>
     public Ffmpeg.VideoEncoding VideoEncoding => new()
     {

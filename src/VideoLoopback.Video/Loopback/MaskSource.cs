@@ -24,7 +24,7 @@ public sealed class MaskSource : IDisposable
         int thr = job.MaskThreshold;
         _threshold = ImagePoint.Lut(x => x > thr ? 255 : 0);
         if (job.UseMask && job.MaskDir.Length > 0 && File.Exists(job.MaskDir))
-            _single = Prepare(ImageFile.Read(job.MaskDir, device).Image);
+            _single = Prepare(ImageFile.Read(job.MaskDir, device, job.MaxImagePixels).Image);
     }
 
     /// <summary>Called with each warning the original prints (a frame without mask).</summary>
@@ -48,7 +48,7 @@ public sealed class MaskSource : IDisposable
         if (_byName.TryGetValue(frame.Name, out var cached)) return cached;
         var path = Path.Combine(_job.MaskDir, frame.Name);
         Tensor? mask = null;
-        if (File.Exists(path)) mask = Prepare(ImageFile.Read(path, _device).Image);
+        if (File.Exists(path)) mask = Prepare(ImageFile.Read(path, _device, _job.MaxImagePixels).Image);
         else Warn($"Warning: \"{path}\" has no mask");
         _byName[frame.Name] = mask;
         return mask;
