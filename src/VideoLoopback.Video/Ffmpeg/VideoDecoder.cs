@@ -3,29 +3,36 @@ using static TorchSharp.torch;
 
 namespace VideoLoopback.Video.Ffmpeg;
 
-/// <summary>Decodes a video through an ffmpeg pipe of raw rgb24 frames straight into uint8 <c>[3,H,W]</c> tensors.</summary>
+/// <summary>
+/// Decodes a video through an ffmpeg pipe of raw rgb24 frames straight into uint8 <c>[3,H,W]</c> tensors, upright at the
+/// displayed size (ffmpeg applies the rotation metadata; <see cref="VideoInfo"/> turns the size with it).
+/// </summary>
 public static class VideoDecoder
 {
     /// <summary>
     /// Yields the frames whose 0-based index passes <paramref name="keep"/>, stopping (and ending ffmpeg) once
-    /// <paramref name="stopAfter"/> frames were yielded.
+    /// <paramref name="stopAfter"/> frames were yielded. A video that ends early throws <see cref="InvalidDataException"/> naming the file:
+    /// ffmpeg failed, reported a decoding error, or gave fewer frames than the container declares.
     /// </summary>
     public static IEnumerable<Tensor> Frames(string path, Func<int, bool> keep, int stopAfter, Device device)
     {
         var info = VideoInfo.Probe(path);
-        int frameBytes = info.Width * info.Height * 3;
-        using var process = FfmpegTool.Start("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-map", "0:v:0",
+        long frameBytes = (long)info.Width * info.Height * 3;
+        if (frameBytes > Array.MaxLength)
+            throw new InvalidDataException($"'{path}': {info.Width}x{info.Height} frames are too large to decode");
+        using var process = FfmpegTool.Start("ffmpeg", ["-v", "error", "-nostdin", "-i", FfmpegTool.LiteralPath(path), "-map", "0:v:0",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], redirectOutput: true);
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.BaseStream;
         var buffer = new byte[frameBytes];
         int index = 0, yielded = 0;
+        bool ended = false;
         try
         {
             while (yielded < stopAfter)
             {
-                int read = stdout.ReadAtLeast(buffer, frameBytes, throwOnEndOfStream: false);
-                if (read < frameBytes) break;
+                int read = stdout.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                if (read < buffer.Length) { ended = true; break; }
                 if (keep(index++))
                 {
                     yielded++;
@@ -38,8 +45,24 @@ public static class VideoDecoder
             if (!process.HasExited) { try { process.Kill(); } catch (InvalidOperationException) { } }
             process.WaitForExit();
         }
-        if (yielded == 0 && process.ExitCode != 0 && process.ExitCode != 137)
-            throw new InvalidDataException($"'{path}' could not be decoded: {stderr.Result.Trim()}");
+        // Stopped early on purpose: what lies beyond the frames taken does not matter.
+        if (ended) CheckComplete(path, info, index, process.ExitCode, stderr.Result);
+    }
+
+    /// <summary>Throws when a video read to its end was not read whole.</summary>
+    private static void CheckComplete(string path, VideoInfo info, int decoded, int exitCode, string errors)
+    {
+        string last = FfmpegTool.LastLine(errors);
+        string Detail() => last.Length > 0 ? $": {last}" : "";
+        if (exitCode != 0)
+            throw new InvalidDataException($"'{path}' could not be decoded (ffmpeg exit status {exitCode}){Detail()}");
+        // A constant-rate stream decodes to exactly its frames; a variable-rate one is resampled, so its count may differ.
+        bool shortened = info.ConstantFrameRate && info.DeclaredFrames is { } declared && decoded < declared;
+        if (last.Length > 0 || shortened)
+        {
+            string count = info.DeclaredFrames is { } d ? $"{decoded} of {d} frames" : $"{decoded} frames";
+            throw new InvalidDataException($"'{path}' is corrupt or truncated: decoded {count}{Detail()}");
+        }
     }
 
     private static Tensor ToFrame(byte[] rgb24, VideoInfo info, Device device)

@@ -31,14 +31,22 @@ public static class FrameSource
             return Enumerable.Range(0, job.MaxFrames).Select(_ => new SourceFrame(pixels, name, input)).ToList();
         }
         var frames = new List<SourceFrame>();
-        foreach (var raw in VideoDecoder.Frames(input, i => i % step == 0, job.MaxFrames, device))
+        try
         {
-            using (raw)
+            foreach (var raw in VideoDecoder.Frames(input, i => i % step == 0, job.MaxFrames, device))
             {
-                var resized = FrameResize.Resize(raw, job.Width, job.Height, job.ResizeMode);
-                resized.DetachFromDisposeScope();
-                frames.Add(new SourceFrame(resized, RunFolder.FrameName(frames.Count + 1), null));
+                using (raw)
+                {
+                    var resized = FrameResize.Resize(raw, job.Width, job.Height, job.ResizeMode);
+                    resized.DetachFromDisposeScope();
+                    frames.Add(new SourceFrame(resized, RunFolder.FrameName(frames.Count + 1), null));
+                }
             }
+        }
+        catch (InvalidDataException e)
+        {
+            foreach (var frame in frames) frame.Pixels.Dispose();
+            throw new JobException($"input_dir: {e.Message}", e);
         }
         if (frames.Count == 0)
             throw new JobException($"input_dir: video '{input}' has no frames");
