@@ -7,12 +7,18 @@ public abstract class SequenceValue : ScheduleValue
 {
     public IReadOnlyList<ScheduleValue> Items { get; }
 
+    internal override int Nesting { get; }
+
     protected SequenceValue(IReadOnlyList<ScheduleValue> items)
     {
         if (items.Count > ScheduleLimits.MaxCollectionLength)
             throw PythonError.Limit($"{TypeName} longer than {ScheduleLimits.MaxCollectionLength} items");
+        EvaluationContext.ChargeItems(items.Count);
+        Nesting = NestingAbove(items);
         Items = items;
     }
+
+    public override string Repr() => ReprBuilder.Build(this);
 
     public override bool IsTruthy => Items.Count > 0;
 
@@ -22,14 +28,28 @@ public abstract class SequenceValue : ScheduleValue
 public sealed class ListValue(IReadOnlyList<ScheduleValue> items) : SequenceValue(items)
 {
     public override string TypeName => "list";
-    public override string Repr() => "[" + string.Join(", ", Items.Select(i => i.Repr())) + "]";
+
+    internal override void WriteRepr(ReprBuilder builder)
+    {
+        builder.Append("[");
+        builder.AppendJoined(Items, item => item.WriteRepr(builder));
+        builder.Append("]");
+    }
+
     public override SequenceValue With(IReadOnlyList<ScheduleValue> items) => new ListValue(items);
 }
 
 public sealed class TupleValue(IReadOnlyList<ScheduleValue> items) : SequenceValue(items)
 {
     public override string TypeName => "tuple";
-    public override string Repr() => Items.Count == 1 ? "(" + Items[0].Repr() + ",)" : "(" + string.Join(", ", Items.Select(i => i.Repr())) + ")";
+
+    internal override void WriteRepr(ReprBuilder builder)
+    {
+        builder.Append("(");
+        builder.AppendJoined(Items, item => item.WriteRepr(builder));
+        builder.Append(Items.Count == 1 ? ",)" : ")");
+    }
+
     public override SequenceValue With(IReadOnlyList<ScheduleValue> items) => new TupleValue(items);
 }
 
@@ -50,14 +70,30 @@ public sealed class SetValue : ScheduleValue
             if (ordered.Count > ScheduleLimits.MaxCollectionLength)
                 throw PythonError.Limit($"set larger than {ScheduleLimits.MaxCollectionLength} items");
         }
+        EvaluationContext.ChargeItems(ordered.Count);
+        Nesting = NestingAbove(ordered);
         Items = ordered;
     }
+
+    internal override int Nesting { get; }
 
     public bool Contains(ScheduleValue value) => _lookup.Contains(value);
 
     public override string TypeName => "set";
     public override bool IsTruthy => Items.Count > 0;
-    public override string Repr() => Items.Count == 0 ? "set()" : "{" + string.Join(", ", Items.Select(i => i.Repr())) + "}";
+    public override string Repr() => ReprBuilder.Build(this);
+
+    internal override void WriteRepr(ReprBuilder builder)
+    {
+        if (Items.Count == 0)
+        {
+            builder.Append("set()");
+            return;
+        }
+        builder.Append("{");
+        builder.AppendJoined(Items, item => item.WriteRepr(builder));
+        builder.Append("}");
+    }
 }
 
 /// <summary>Python dict (insertion ordered, like Python's).</summary>
@@ -75,7 +111,11 @@ public sealed class DictValue : ScheduleValue
             if (_keys.Count > ScheduleLimits.MaxCollectionLength)
                 throw PythonError.Limit($"dict larger than {ScheduleLimits.MaxCollectionLength} items");
         }
+        EvaluationContext.ChargeItems(2L * _keys.Count);
+        Nesting = NestingAbove(_map.Keys.Concat(_map.Values));
     }
+
+    internal override int Nesting { get; }
 
     public IReadOnlyList<ScheduleValue> Keys => _keys;
 
@@ -83,7 +123,19 @@ public sealed class DictValue : ScheduleValue
 
     public override string TypeName => "dict";
     public override bool IsTruthy => _keys.Count > 0;
-    public override string Repr() => "{" + string.Join(", ", _keys.Select(k => k.Repr() + ": " + _map[k].Repr())) + "}";
+    public override string Repr() => ReprBuilder.Build(this);
+
+    internal override void WriteRepr(ReprBuilder builder)
+    {
+        builder.Append("{");
+        builder.AppendJoined(_keys, key =>
+        {
+            key.WriteRepr(builder);
+            builder.Append(": ");
+            _map[key].WriteRepr(builder);
+        });
+        builder.Append("}");
+    }
 }
 
 /// <summary>Python range: never materialised unless iterated.</summary>

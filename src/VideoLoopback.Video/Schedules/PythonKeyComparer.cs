@@ -9,6 +9,12 @@ internal sealed class PythonKeyComparer : IEqualityComparer<ScheduleValue>
 
     public bool Equals(ScheduleValue? x, ScheduleValue? y) => x is not null && y is not null && PythonOps.AreEqual(x, y);
 
+    private int HashItems(TupleValue tuple)
+    {
+        EvaluationContext.Charge(1 + tuple.Items.Count);
+        return tuple.Items.Aggregate(17, (h, item) => h * 31 + GetHashCode(item));
+    }
+
     public int GetHashCode(ScheduleValue value) => value switch
     {
         IntValue i => i.Value.GetHashCode(),
@@ -16,7 +22,7 @@ internal sealed class PythonKeyComparer : IEqualityComparer<ScheduleValue>
         FloatValue f when double.IsFinite(f.Value) && Math.Floor(f.Value) == f.Value => new BigInteger(f.Value).GetHashCode(),
         FloatValue f => f.Value.GetHashCode(),
         StrValue s => s.Value.GetHashCode(StringComparison.Ordinal),
-        TupleValue t => t.Items.Aggregate(17, (h, item) => h * 31 + GetHashCode(item)),
+        TupleValue t => HashItems(t),
         ListValue or SetValue or DictValue => throw PythonError.Type($"unhashable type: '{value.TypeName}'"),
         _ => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(value),
     };

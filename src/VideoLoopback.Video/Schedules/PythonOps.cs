@@ -288,6 +288,8 @@ internal static class PythonOps
 
     public static bool AreEqual(ScheduleValue a, ScheduleValue b)
     {
+        // Containers compare item by item, recursively: every comparison is charged, so nested equality stays bounded.
+        EvaluationContext.Charge(1);
         if (ReferenceEquals(a, b)) return a is not FloatValue f || !double.IsNaN(f.Value);
         if (IsNumber(a) && IsNumber(b))
         {
@@ -344,6 +346,7 @@ internal static class PythonOps
     /// <summary>Python's &lt; &lt;= &gt; &gt;= between numbers, strings, or same-kind sequences.</summary>
     public static bool Order(string op, ScheduleValue a, ScheduleValue b)
     {
+        EvaluationContext.Charge(1);
         int? cmp;
         if (IsNumber(a) && IsNumber(b)) cmp = CompareNumbers(a, b);
         else if (a is StrValue s && b is StrValue t) cmp = string.CompareOrdinal(s.Value, t.Value);
@@ -379,7 +382,7 @@ internal static class PythonOps
 
     public static bool Contains(ScheduleValue container, ScheduleValue item) => container switch
     {
-        StrValue s when item is StrValue t => s.Value.Contains(t.Value, StringComparison.Ordinal),
+        StrValue s when item is StrValue t => ContainsText(s.Value, t.Value),
         StrValue => throw PythonError.Type($"'in <string>' requires string as left operand, not {item.TypeName}"),
         SequenceValue seq => seq.Items.Any(i => AreEqual(i, item)),
         SetValue set => set.Contains(item),
@@ -388,6 +391,14 @@ internal static class PythonOps
             : item is FloatValue f && double.IsFinite(f.Value) && Math.Floor(f.Value) == f.Value && range.Contains(new BigInteger(f.Value)),
         _ => throw PythonError.Type($"argument of type '{container.TypeName}' is not iterable"),
     };
+
+    /// <summary>Substring search, charged for its worst case (each position compared against the whole needle).</summary>
+    private static bool ContainsText(string text, string needle)
+    {
+        const long perStep = ScheduleLimits.CharactersPerStep;
+        EvaluationContext.Charge(text.Length / perStep + (long)text.Length * needle.Length / (perStep * perStep));
+        return text.Contains(needle, StringComparison.Ordinal);
+    }
 
     public static bool Is(ScheduleValue a, ScheduleValue b) =>
         ReferenceEquals(a, b) || (a is IntValue x && b is IntValue y && x.Value == y.Value && x.Value >= -5 && x.Value <= 256);
@@ -402,12 +413,15 @@ internal static class PythonOps
             case SequenceValue seq: return seq.Items;
             case SetValue set: return set.Items;
             case DictValue dict: return dict.Keys;
-            case StrValue s: return s.Value.Select(c => (ScheduleValue)new StrValue(c.ToString())).ToList();
+            case StrValue s:
+                EvaluationContext.ChargeItems(s.Value.Length);
+                return s.Value.Select(c => (ScheduleValue)new StrValue(c.ToString())).ToList();
             case RangeValue r:
                 {
                     var length = r.Length;
                     if (length > ScheduleLimits.MaxCollectionLength)
                         throw PythonError.Limit($"range longer than {ScheduleLimits.MaxCollectionLength} items");
+                    EvaluationContext.ChargeItems((long)length);
                     var items = new List<ScheduleValue>((int)length);
                     for (int i = 0; i < (int)length; i++) items.Add(IntValue.From(r.At(i)));
                     return items;
