@@ -76,7 +76,7 @@ public class ScheduleBudgetTests
     [Fact]
     public async Task MembershipInHugeSharedListsRunsOutOfSteps()
     {
-        var error = await Fails("cfg_schedule", "[[0]*1000]*1000 in [[[0]*1000]*1000]*999 + [1]");
+        var error = await Fails("cfg_schedule", "[[0]*1000]*1000 in [[[0]*1000]*999 + [[1]*1000]]*1000");
         Assert.Equal("cfg_schedule (image_i=1, loop_i=1): LimitExceeded: evaluation took more than 200000 steps", error.Message);
     }
 
