@@ -66,11 +66,12 @@ public sealed class SetValue : ScheduleValue
         var ordered = new List<ScheduleValue>();
         foreach (var item in items)
         {
+            // Hashing and comparing each item is a call per item, charged as a step.
+            EvaluationContext.Charge(1);
             if (_lookup.Add(item)) ordered.Add(item);
             if (ordered.Count > ScheduleLimits.MaxCollectionLength)
                 throw PythonError.Limit($"set larger than {ScheduleLimits.MaxCollectionLength} items");
         }
-        EvaluationContext.ChargeItems(ordered.Count);
         Nesting = NestingAbove(ordered);
         Items = ordered;
     }
@@ -106,12 +107,12 @@ public sealed class DictValue : ScheduleValue
     {
         foreach (var (key, value) in pairs)
         {
+            EvaluationContext.Charge(1);
             if (!_map.ContainsKey(key)) _keys.Add(key);
             _map[key] = value;
             if (_keys.Count > ScheduleLimits.MaxCollectionLength)
                 throw PythonError.Limit($"dict larger than {ScheduleLimits.MaxCollectionLength} items");
         }
-        EvaluationContext.ChargeItems(2L * _keys.Count);
         Nesting = NestingAbove(_map.Keys.Concat(_map.Values));
     }
 

@@ -61,6 +61,9 @@ internal sealed class EvaluationContext(int imageI, int loopI)
     /// <summary>Bills copying <paramref name="items"/> references (a collection built, a range materialised).</summary>
     public static void ChargeItems(long items) => Charge((items + ScheduleLimits.ItemsPerStep - 1) / ScheduleLimits.ItemsPerStep);
 
+    /// <summary>Bills making <paramref name="values"/> values (range items, one-character strings, items printed).</summary>
+    public static void ChargeObjects(long values) => Charge((values + ScheduleLimits.ObjectsPerStep - 1) / ScheduleLimits.ObjectsPerStep);
+
     /// <summary>Bills building <paramref name="characters"/> characters of text.</summary>
     public static void ChargeCharacters(long characters) =>
         Charge((characters + ScheduleLimits.CharactersPerStep - 1) / ScheduleLimits.CharactersPerStep);

@@ -414,14 +414,14 @@ internal static class PythonOps
             case SetValue set: return set.Items;
             case DictValue dict: return dict.Keys;
             case StrValue s:
-                EvaluationContext.ChargeItems(s.Value.Length);
+                EvaluationContext.ChargeObjects(s.Value.Length);
                 return s.Value.Select(c => (ScheduleValue)new StrValue(c.ToString())).ToList();
             case RangeValue r:
                 {
                     var length = r.Length;
                     if (length > ScheduleLimits.MaxCollectionLength)
                         throw PythonError.Limit($"range longer than {ScheduleLimits.MaxCollectionLength} items");
-                    EvaluationContext.ChargeItems((long)length);
+                    EvaluationContext.ChargeObjects((long)length);
                     var items = new List<ScheduleValue>((int)length);
                     for (int i = 0; i < (int)length; i++) items.Add(IntValue.From(r.At(i)));
                     return items;

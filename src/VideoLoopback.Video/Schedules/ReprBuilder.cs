@@ -12,8 +12,9 @@ internal sealed class ReprBuilder
     private readonly StringBuilder _text = new();
     private readonly int _budget;
     private readonly bool _truncate;
-    /// <summary>Characters appended but not yet charged: every item writes at least one, so text length bounds the work.</summary>
+    /// <summary>Characters appended but not yet charged: with the items written, they bound the work.</summary>
     private int _uncharged;
+    private int _unchargedItems;
 
     private ReprBuilder(int budget, bool truncate)
     {
@@ -63,6 +64,11 @@ internal sealed class ReprBuilder
         for (int i = 0; i < items.Count && !Full; i++)
         {
             if (i > 0) Append(", ");
+            if (++_unchargedItems == ScheduleLimits.ObjectsPerStep)
+            {
+                EvaluationContext.Charge(1);
+                _unchargedItems = 0;
+            }
             write(items[i]);
         }
     }

@@ -24,12 +24,12 @@ public sealed class IntValue : ScheduleValue
 
     /// <summary>
     /// Multiplying, dividing or printing an int costs about the square of its 64-bit words: charged for every large
-    /// result, so that a lambda repeating big-number arithmetic runs out of steps, not time (free below 1024 bits).
+    /// result, so that a lambda repeating big-number arithmetic runs out of steps, not time (free below 512 bits).
     /// </summary>
     private static void ChargeArithmetic(long bits)
     {
         long words = bits / 64;
-        EvaluationContext.Charge(words * words / 256);
+        EvaluationContext.Charge(words * words / 64);
     }
 
     public static IntValue From(long value) => value >= -16 && value <= 1024 ? Small[value + 16] : new IntValue(value);

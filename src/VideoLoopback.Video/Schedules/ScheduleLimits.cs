@@ -14,10 +14,12 @@ internal static class ScheduleLimits
     public const int MaxEvaluationDepth = 400;
     /// <summary>
     /// Work in one evaluation: each syntax-tree node visited (lambda calls re-visit their bodies), each comparison,
-    /// equality or hash of an item, <see cref="ItemsPerStep"/> items copied, <see cref="CharactersPerStep"/> characters built.
+    /// equality or hash of an item, <see cref="ItemsPerStep"/> items copied, <see cref="ObjectsPerStep"/> values made, <see cref="CharactersPerStep"/> characters built.
     /// </summary>
     public const int MaxEvaluationSteps = 200_000;
     public const int ItemsPerStep = 16;
+    /// <summary>Values allocated (range items, characters of an iterated str, items written by repr) per step.</summary>
+    public const int ObjectsPerStep = 4;
     public const int CharactersPerStep = 256;
     /// <summary>Lists, tuples, sets and dicts inside each other: repr, equality and hashing recurse through them.</summary>
     public const int MaxValueNesting = 100;
