@@ -100,27 +100,39 @@ public sealed class SetValue : ScheduleValue
 /// <summary>Python dict (insertion ordered, like Python's).</summary>
 public sealed class DictValue : ScheduleValue
 {
-    private readonly Dictionary<ScheduleValue, ScheduleValue> _map = new(PythonKeyComparer.Instance);
+    // Positions, not values: a key equal to nothing, not even itself (NaN), can still be printed with its value.
+    private readonly Dictionary<ScheduleValue, int> _positions = new(PythonKeyComparer.Instance);
     private readonly List<ScheduleValue> _keys = [];
+    private readonly List<ScheduleValue> _values = [];
 
     public DictValue(IEnumerable<KeyValuePair<ScheduleValue, ScheduleValue>> pairs)
     {
         foreach (var (key, value) in pairs)
         {
             EvaluationContext.Charge(1);
-            if (!_map.ContainsKey(key)) _keys.Add(key);
-            _map[key] = value;
+            if (_positions.TryGetValue(key, out var position)) _values[position] = value;
+            else
+            {
+                _positions[key] = _keys.Count;
+                _keys.Add(key);
+                _values.Add(value);
+            }
             if (_keys.Count > ScheduleLimits.MaxCollectionLength)
                 throw PythonError.Limit($"dict larger than {ScheduleLimits.MaxCollectionLength} items");
         }
-        Nesting = NestingAbove(_map.Keys.Concat(_map.Values));
+        Nesting = NestingAbove(_keys.Concat(_values));
     }
 
     internal override int Nesting { get; }
 
     public IReadOnlyList<ScheduleValue> Keys => _keys;
 
-    public bool TryGet(ScheduleValue key, out ScheduleValue value) => _map.TryGetValue(key, out value!);
+    public bool TryGet(ScheduleValue key, out ScheduleValue value)
+    {
+        bool found = _positions.TryGetValue(key, out var position);
+        value = found ? _values[position] : null!;
+        return found;
+    }
 
     public override string TypeName => "dict";
     public override bool IsTruthy => _keys.Count > 0;
@@ -129,11 +141,11 @@ public sealed class DictValue : ScheduleValue
     internal override void WriteRepr(ReprBuilder builder)
     {
         builder.Append("{");
-        builder.AppendJoined(_keys, key =>
+        builder.AppendJoined(Enumerable.Range(0, _keys.Count).ToList(), i =>
         {
-            key.WriteRepr(builder);
+            _keys[i].WriteRepr(builder);
             builder.Append(": ");
-            _map[key].WriteRepr(builder);
+            _values[i].WriteRepr(builder);
         });
         builder.Append("}");
     }

@@ -7,7 +7,14 @@ internal sealed class PythonKeyComparer : IEqualityComparer<ScheduleValue>
 {
     public static readonly PythonKeyComparer Instance = new();
 
-    public bool Equals(ScheduleValue? x, ScheduleValue? y) => x is not null && y is not null && PythonOps.AreEqual(x, y);
+    /// <summary>Identity first, as Python's dict and set lookups do: a NaN key finds itself.</summary>
+    public bool Equals(ScheduleValue? x, ScheduleValue? y) => ReferenceEquals(x, y) || (x is not null && y is not null && PythonOps.AreEqual(x, y));
+
+    private static int HashText(string text)
+    {
+        EvaluationContext.ChargeCharacters(text.Length);
+        return text.GetHashCode(StringComparison.Ordinal);
+    }
 
     private int HashItems(TupleValue tuple)
     {
@@ -21,7 +28,7 @@ internal sealed class PythonKeyComparer : IEqualityComparer<ScheduleValue>
         BoolValue b => b.Value ? BigInteger.One.GetHashCode() : BigInteger.Zero.GetHashCode(),
         FloatValue f when double.IsFinite(f.Value) && Math.Floor(f.Value) == f.Value => new BigInteger(f.Value).GetHashCode(),
         FloatValue f => f.Value.GetHashCode(),
-        StrValue s => s.Value.GetHashCode(StringComparison.Ordinal),
+        StrValue s => HashText(s.Value),
         TupleValue t => HashItems(t),
         ListValue or SetValue or DictValue => throw PythonError.Type($"unhashable type: '{value.TypeName}'"),
         _ => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(value),

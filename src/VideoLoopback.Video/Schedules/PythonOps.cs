@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace VideoLoopback.Video.Schedules;
 
@@ -290,6 +291,7 @@ internal static class PythonOps
     {
         // Containers compare item by item, recursively: every comparison is charged, so nested equality stays bounded.
         EvaluationContext.Charge(1);
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (ReferenceEquals(a, b)) return a is not FloatValue f || !double.IsNaN(f.Value);
         if (IsNumber(a) && IsNumber(b))
         {
@@ -298,7 +300,7 @@ internal static class PythonOps
         }
         return (a, b) switch
         {
-            (StrValue s, StrValue t) => s.Value == t.Value,
+            (StrValue s, StrValue t) => TextEqual(s.Value, t.Value),
             (ListValue l, ListValue m) => SequenceEqual(l.Items, m.Items),
             (TupleValue l, TupleValue m) => SequenceEqual(l.Items, m.Items),
             (SetValue s, SetValue t) => s.Items.Count == t.Items.Count && s.Items.All(t.Contains),
@@ -349,7 +351,7 @@ internal static class PythonOps
         EvaluationContext.Charge(1);
         int? cmp;
         if (IsNumber(a) && IsNumber(b)) cmp = CompareNumbers(a, b);
-        else if (a is StrValue s && b is StrValue t) cmp = string.CompareOrdinal(s.Value, t.Value);
+        else if (a is StrValue s && b is StrValue t) cmp = TextOrder(s.Value, t.Value);
         else if ((a is ListValue && b is ListValue) || (a is TupleValue && b is TupleValue))
         {
             var l = ((SequenceValue)a).Items;
@@ -410,9 +412,10 @@ internal static class PythonOps
     {
         switch (value)
         {
-            case SequenceValue seq: return seq.Items;
-            case SetValue set: return set.Items;
-            case DictValue dict: return dict.Keys;
+            // Callers visit the items (any, all, sum, min, ...): charged here, once per iteration, like a copy.
+            case SequenceValue seq: return Charged(seq.Items);
+            case SetValue set: return Charged(set.Items);
+            case DictValue dict: return Charged(dict.Keys);
             case StrValue s:
                 EvaluationContext.ChargeObjects(s.Value.Length);
                 return s.Value.Select(c => (ScheduleValue)new StrValue(c.ToString())).ToList();
@@ -428,6 +431,26 @@ internal static class PythonOps
                 }
             default: throw PythonError.Type($"'{value.TypeName}' object is not iterable");
         }
+    }
+
+    private static IReadOnlyList<ScheduleValue> Charged(IReadOnlyList<ScheduleValue> items)
+    {
+        EvaluationContext.ChargeItems(items.Count);
+        return items;
+    }
+
+    /// <summary>Comparing two strings reads them: charged by their length.</summary>
+    private static bool TextEqual(string a, string b)
+    {
+        if (a.Length != b.Length) return false;
+        EvaluationContext.ChargeCharacters(a.Length);
+        return a == b;
+    }
+
+    private static int TextOrder(string a, string b)
+    {
+        EvaluationContext.ChargeCharacters(Math.Min(a.Length, b.Length));
+        return string.CompareOrdinal(a, b);
     }
 
     public static ScheduleValue Index(ScheduleValue container, ScheduleValue index)
@@ -478,14 +501,19 @@ internal static class PythonOps
         }
         long from = Clamp(SliceBound(start), stepValue > 0 ? lower : upper);
         long to = Clamp(SliceBound(stop), stepValue > 0 ? upper : lower);
-        var indices = new List<int>();
-        for (long i = from; stepValue > 0 ? i < to : i > to; i += stepValue) indices.Add((int)i);
-        return container switch
+        long count = stepValue > 0 ? Math.Max(0, (to - from + stepValue - 1) / stepValue) : Math.Max(0, (from - to - stepValue - 1) / -stepValue);
+        EvaluationContext.ChargeItems(count);
+        if (container is StrValue text)
         {
-            SequenceValue seq => seq.With(indices.Select(i => seq.Items[i]).ToList()),
-            StrValue s => new StrValue(string.Concat(indices.Select(i => s.Value[i]))),
-            _ => throw new InvalidOperationException(),
-        };
+            if (stepValue == 1) return new StrValue(text.Value.Substring((int)from, (int)count));
+            var chars = new char[count];
+            for (int k = 0; k < count; k++) chars[k] = text.Value[(int)(from + k * stepValue)];
+            return new StrValue(new string(chars));
+        }
+        var sequence = (SequenceValue)container;
+        var items = new ScheduleValue[count];
+        for (int k = 0; k < count; k++) items[k] = sequence.Items[(int)(from + k * stepValue)];
+        return sequence.With(items);
     }
 
     private static long? SliceBound(ScheduleValue? value)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace VideoLoopback.Video.Schedules;
@@ -61,6 +62,8 @@ internal sealed class ReprBuilder
     /// <summary>Writes <paramref name="items"/> separated by ", ", each through <paramref name="write"/>.</summary>
     public void AppendJoined<T>(IReadOnlyList<T> items, Action<T> write)
     {
+        // Nesting is bounded where values are made; this only turns a too-small thread stack into an error.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         for (int i = 0; i < items.Count && !Full; i++)
         {
             if (i > 0) Append(", ");

@@ -93,7 +93,8 @@ public sealed class Schedule
     public double AsDouble(int imageI, int loopI)
     {
         var value = Evaluate(imageI, loopI);
-        return PythonOps.TryGetDouble(value, out var d) ? d : throw Wrong(imageI, loopI, "a number", value);
+        // An int too large for a double is Python's OverflowError, as float(x) would raise.
+        return Guard(imageI, loopI, () => PythonOps.TryGetDouble(value, out var d) ? d : throw Wrong(imageI, loopI, "a number", value));
     }
 
     /// <summary>
@@ -131,8 +132,8 @@ public sealed class Schedule
         var result = new double[sequence.Items.Count];
         for (int i = 0; i < result.Length; i++)
         {
-            if (!PythonOps.TryGetDouble(sequence.Items[i], out result[i]))
-                throw Wrong(imageI, loopI, $"a list of numbers (item {i})", sequence.Items[i]);
+            var item = sequence.Items[i];
+            result[i] = Guard(imageI, loopI, () => PythonOps.TryGetDouble(item, out var d) ? d : throw Wrong(imageI, loopI, $"a list of numbers (item {i})", item));
         }
         return result;
     }

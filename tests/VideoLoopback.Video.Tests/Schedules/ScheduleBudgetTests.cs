@@ -134,4 +134,36 @@ public class ScheduleBudgetTests
         var start = "[[" + string.Join(", ", Enumerable.Repeat("0", 100));
         Assert.Equal("cfg_schedule (image_i=1, loop_i=1): expected a number, got list " + start[..77] + "...", error.Message);
     }
+
+    [Theory]
+    [InlineData("lambda x: any(l) + x")]
+    [InlineData("lambda x: (s in {1}) + x")]
+    [InlineData("lambda x: (s == s[:-1] + 'a') + x")]
+    [InlineData("lambda x: (s < s[:-1] + 'b') + x")]
+    public async Task WorkOnLargeArgumentsIsCharged(string function)
+    {
+        var error = await Fails("cfg_schedule", $"(lambda l, s: {Amplified(16, function, "0")})([0] * 100000, 'a' * 1000000)");
+        Assert.Equal("cfg_schedule (image_i=1, loop_i=1): LimitExceeded: evaluation took more than 200000 steps", error.Message);
+    }
+
+    [Fact]
+    public void TheDeepestAllowedEvaluationFailsCleanlyOnASmallStack()
+    {
+        // Values nested to the limit, repr'd and compared at the deepest evaluation: on a thread with a 256 KiB stack this
+        // either works or ends in a clean error, never a crash (recursion checks the stack it has left).
+        var make = "lambda z: " + new string('[', 36) + Amplified(6, "lambda x: [x]", "z") + new string(']', 36);
+        // A long operator chain puts its first operand 300 evaluation levels deep without nesting anything as written.
+        var deep = $"len(str((lambda g: g(0) == g(0))({make})))" + string.Concat(Enumerable.Repeat(" + 0", 300));
+        Exception? failure = null;
+        string? result = null;
+        var thread = new Thread(() =>
+        {
+            try { result = Schedule.Parse("seed_schedule", deep).Evaluate(1, 1).Repr(); }
+            catch (Exception e) { failure = e; }
+        }, 256 * 1024);
+        thread.Start();
+        Assert.True(thread.Join(HangTimeout), "evaluation did not finish");
+        if (failure is not null) Assert.IsType<ScheduleEvaluationException>(failure);
+        else Assert.Equal("4", result);
+    }
 }
