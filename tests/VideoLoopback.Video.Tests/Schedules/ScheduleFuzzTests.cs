@@ -10,7 +10,7 @@ namespace VideoLoopback.Video.Tests.Schedules;
 /// </summary>
 public class ScheduleFuzzTests
 {
-    private const int Expressions = 3000;
+    private const int Expressions = 2000;
 
     private static readonly string[] Atoms =
     [
@@ -51,7 +51,7 @@ public class ScheduleFuzzTests
                 11 => $"[{Sub()}] * {Pick(["10", "1000", "100000", Sub()])}",
                 12 => $"{Pick(["min", "max", "pow", "divmod", "round", "gcd", "comb", "range"])}({Sub()}, {Sub()})",
                 // A lambda applied 2^k times by composition: short text, repeated work.
-                _ => Amplified(_random.Next(1, 16), $"lambda x: {Sub()}", Sub()),
+                _ => Amplified(_random.Next(1, 11), $"lambda x: {Sub()}", Sub()),
             };
         }
 
@@ -86,9 +86,7 @@ public class ScheduleFuzzTests
                 var expression = generator.Mutated(generator.Expression(depth: 1 + n % 5));
                 try
                 {
-                    var schedule = Schedule.Parse("cfg_schedule", expression);
-                    schedule.Evaluate(1 + n % 7, 1 + n % 3);
-                    schedule.AsDouble(2, 2);
+                    Schedule.Parse("cfg_schedule", expression).AsDouble(1 + n % 7, 1 + n % 3);
                     values++;
                 }
                 catch (ScheduleException)
