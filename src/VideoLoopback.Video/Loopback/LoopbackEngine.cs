@@ -25,6 +25,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         var started = WithStartSeeds(options.Resume);
         using var inputs = new FrameStore(FrameSource.Load(job, device));
         if (inputs.Count == 0) throw new JobException($"input_dir: '{job.InputDir}' has no image frames");
+        ParameterSequence.CheckEveryFrame(job, started.GenerationParams(), schedules, inputs.Count);
         var referenceDirs = job.ReferenceDirs();
         var ownedReferences = referenceDirs.Select(d => new FrameStore(FrameSource.LoadReference(d, job, device))).ToList();
         try

@@ -1,3 +1,4 @@
+using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Video.Generation;
 
 namespace VideoLoopback.Video.Loopback;
@@ -5,7 +6,8 @@ namespace VideoLoopback.Video.Loopback;
 /// <summary>
 /// The original's per-frame parameter state: schedules evaluated in its order with 1-based image_i/loop_i, values kept
 /// from frame to frame and loop to loop, prompt files applied last, and seed progression after each frame.
-/// None of it depends on generated pixels, so a whole batch of frames can be planned before generating.
+/// None of it depends on generated pixels, so a whole batch of frames can be planned before generating, and every
+/// frame of every loop can be checked before the first one renders (<see cref="CheckEveryFrame"/>).
 /// </summary>
 public sealed class ParameterSequence
 {
@@ -34,9 +36,57 @@ public sealed class ParameterSequence
             .ToDictionary(s => s.schedule.PropertyName, s => compiler.Compile(s.schedule.Key, s.Expression));
     }
 
+    /// <summary>
+    /// WebUI takes t_enc = int(min(denoising, 0.999) * steps), so a scheduled strength above 1 samples as 1 does;
+    /// below 0 (or NaN) it has no meaning.
+    /// </summary>
+    private static double ClampedDenoising(double value, int imageI, int loopI)
+    {
+        if (!(value >= 0)) throw OutOfRange(nameof(JobSpec.DenoisingSchedule), PythonFloat.Repr(value), imageI, loopI, "a number >= 0 (above 1 acts as 1)");
+        return Math.Min(value, 1.0);
+    }
+
+    /// <summary>The ranges the generator needs, checked for every frame with the key (schedule) that gave the value.</summary>
+    private void CheckRanges(FrameGenerationParams p, int imageI, int loopI)
+    {
+        if (!(p.SubseedStrength is >= 0 and <= 1))
+            throw OutOfRange(Source(nameof(JobSpec.SubseedStrengthSchedule), nameof(JobSpec.SubseedStrength)), PythonFloat.Repr(p.SubseedStrength),
+                imageI, loopI, "a number in 0..1");
+        if (!double.IsFinite(p.CfgScale))
+            throw OutOfRange(Source(nameof(JobSpec.CfgSchedule), nameof(JobSpec.CfgScale)), PythonFloat.Repr(p.CfgScale), imageI, loopI, "a finite number");
+        if (p.Steps < 1)
+            throw OutOfRange(nameof(JobSpec.StepSchedule), p.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture), imageI, loopI, "at least 1");
+        if (!double.IsFinite(_superimposeAlpha))
+            throw OutOfRange(Source(nameof(JobSpec.SuperimposeAlphaSchedule), nameof(JobSpec.SuperimposeAlpha)), PythonFloat.Repr(_superimposeAlpha),
+                imageI, loopI, "a finite number");
+        foreach (var weight in _temporalAlphas)
+            if (!double.IsFinite(weight))
+                throw OutOfRange(Source(nameof(JobSpec.TemporalSuperimposeSchedule), nameof(JobSpec.TemporalSuperimposeAlphaList)), PythonFloat.Repr(weight),
+                imageI, loopI, "finite weights");
+    }
+
+    /// <summary>The schedule's property when it is set, else the plain key's.</summary>
+    private string Source(string scheduleProperty, string keyProperty) => _schedules.ContainsKey(scheduleProperty) ? scheduleProperty : keyProperty;
+
+    private static JobException OutOfRange(string property, string value, int imageI, int loopI, string expected) =>
+        new($"{JobParameters.Of(property).Key}: gave {value} at image_i={imageI}, loop_i={loopI}; expected {expected}");
+
     private static int ToInt(long value, string property) => value is >= int.MinValue and <= int.MaxValue
         ? (int)value
         : throw new JobException($"{JobParameters.Of(property).Key}: {value} is out of range");
+
+    /// <summary>
+    /// Replays the sequence over all <paramref name="frameCount"/> frames of every loop, so that a schedule failing or
+    /// leaving its range at any of them (a cfg_schedule dividing by zero at the last frame, a subseed strength passing 1
+    /// in loop 8) stops the render before its first frame instead of hours into it.
+    /// </summary>
+    public static void CheckEveryFrame(JobSpec job, FrameGenerationParams startParams, IScheduleCompiler compiler, int frameCount)
+    {
+        var sequence = new ParameterSequence(job, startParams, compiler, null);
+        for (int loop = 0; loop < job.LoopN; loop++)
+            for (int i = 0; i < frameCount; i++)
+                sequence.Next(i, loop);
+    }
 
     private ICompiledSchedule? Schedule(string property) => _schedules.GetValueOrDefault(property);
 
@@ -51,7 +101,7 @@ public sealed class ParameterSequence
         if (Schedule(nameof(JobSpec.SubseedStrengthSchedule)) is { } subseedStrength)
             p = p with { SubseedStrength = subseedStrength.AsDouble(imageI, loopI) };
         if (Schedule(nameof(JobSpec.DenoisingSchedule)) is { } denoising)
-            p = p with { DenoisingStrength = denoising.AsDouble(imageI, loopI) };
+            p = p with { DenoisingStrength = ClampedDenoising(denoising.AsDouble(imageI, loopI), imageI, loopI) };
         if (Schedule(nameof(JobSpec.StepSchedule)) is { } steps)
             p = p with { Steps = ToInt(steps.AsInt(imageI, loopI), nameof(JobSpec.StepSchedule)) };
         var seed = Schedule(nameof(JobSpec.SeedSchedule));
@@ -86,6 +136,7 @@ public sealed class ParameterSequence
             if (p.BatchCount < 1 || p.BatchSize < 1)
                 throw new JobException($"batch_count_schedule: gave batch_count {p.BatchCount}, batch_size {p.BatchSize} at image_i={imageI}, loop_i={loopI}; both must be at least 1");
         }
+        CheckRanges(p, imageI, loopI);
         var post = Schedule(nameof(JobSpec.ImagePostProcessingSchedule))?.AsPostProcessor(imageI, loopI);
         if (_promptFiles != null)
         {

@@ -34,7 +34,10 @@ public sealed class LambdaValue : CallableValue
     }
 
     /// <summary>Calls the lambda with the given arguments (used to apply a post-processing lambda to the image placeholder).</summary>
-    internal ScheduleValue Invoke(params ScheduleValue[] args) => Call(_context, args, []);
+    internal ScheduleValue Invoke(params ScheduleValue[] args)
+    {
+        using (_context.Activate()) return Call(_context, args, []);
+    }
 }
 
 /// <summary>A builtin or math function, implemented natively.</summary>

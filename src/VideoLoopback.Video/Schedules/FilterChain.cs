@@ -24,7 +24,12 @@ public sealed class FilterChain : IEquatable<FilterChain>
 
     public IReadOnlyList<FilterStep> Steps { get; }
 
-    public FilterChain(IReadOnlyList<FilterStep> steps) => Steps = steps;
+    public FilterChain(IReadOnlyList<FilterStep> steps)
+    {
+        // Each img.filter(...) copies the chain: charged, so a lambda-amplified chain runs out of steps, not memory.
+        EvaluationContext.ChargeItems(steps.Count);
+        Steps = steps;
+    }
 
     public bool IsIdentity => Steps.Count == 0;
 

@@ -252,10 +252,15 @@ internal static class MathFunctions
     private static BigInteger IntegerSquareRoot(BigInteger n)
     {
         if (n < 2) return n;
-        var x = (BigInteger)Math.Sqrt((double)n);
-        while (x * x > n) x--;
-        while ((x + 1) * (x + 1) <= n) x++;
-        return x;
+        // Newton's method on integers from a start above the root: x decreases to floor(sqrt(n)) in O(log bits) steps,
+        // exact for any size (a double start is off by far more than one unit past 2^53).
+        var x = BigInteger.One << (int)((n.GetBitLength() + 1) / 2);
+        while (true)
+        {
+            var next = (x + n / x) >> 1;
+            if (next >= x) return x;
+            x = next;
+        }
     }
 
     private static ScheduleValue Combinatorial(string name, ScheduleValue[] args, KeywordArguments kwargs, bool choose)

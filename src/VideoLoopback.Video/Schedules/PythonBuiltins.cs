@@ -163,6 +163,7 @@ internal static class PythonBuiltins
         if (value is null) return new FloatValue(0.0);
         if (PythonOps.TryGetDouble(value, out var d)) return new FloatValue(d);
         if (value is not StrValue text) throw PythonError.Type($"float() argument must be a string or a real number, not '{value.TypeName}'");
+        EvaluationContext.ChargeCharacters(text.Value.Length);
         var s = text.Value.Trim();
         var body = s.TrimStart('+', '-').ToLowerInvariant();
         double sign = s.StartsWith('-') ? -1 : 1;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace VideoLoopback.Video.Schedules;
 
@@ -288,6 +289,9 @@ internal static class PythonOps
 
     public static bool AreEqual(ScheduleValue a, ScheduleValue b)
     {
+        // Containers compare item by item, recursively: every comparison is charged, so nested equality stays bounded.
+        EvaluationContext.Charge(1);
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (ReferenceEquals(a, b)) return a is not FloatValue f || !double.IsNaN(f.Value);
         if (IsNumber(a) && IsNumber(b))
         {
@@ -296,7 +300,7 @@ internal static class PythonOps
         }
         return (a, b) switch
         {
-            (StrValue s, StrValue t) => s.Value == t.Value,
+            (StrValue s, StrValue t) => TextEqual(s.Value, t.Value),
             (ListValue l, ListValue m) => SequenceEqual(l.Items, m.Items),
             (TupleValue l, TupleValue m) => SequenceEqual(l.Items, m.Items),
             (SetValue s, SetValue t) => s.Items.Count == t.Items.Count && s.Items.All(t.Contains),
@@ -344,9 +348,10 @@ internal static class PythonOps
     /// <summary>Python's &lt; &lt;= &gt; &gt;= between numbers, strings, or same-kind sequences.</summary>
     public static bool Order(string op, ScheduleValue a, ScheduleValue b)
     {
+        EvaluationContext.Charge(1);
         int? cmp;
         if (IsNumber(a) && IsNumber(b)) cmp = CompareNumbers(a, b);
-        else if (a is StrValue s && b is StrValue t) cmp = string.CompareOrdinal(s.Value, t.Value);
+        else if (a is StrValue s && b is StrValue t) cmp = TextOrder(s.Value, t.Value);
         else if ((a is ListValue && b is ListValue) || (a is TupleValue && b is TupleValue))
         {
             var l = ((SequenceValue)a).Items;
@@ -379,7 +384,7 @@ internal static class PythonOps
 
     public static bool Contains(ScheduleValue container, ScheduleValue item) => container switch
     {
-        StrValue s when item is StrValue t => s.Value.Contains(t.Value, StringComparison.Ordinal),
+        StrValue s when item is StrValue t => ContainsText(s.Value, t.Value),
         StrValue => throw PythonError.Type($"'in <string>' requires string as left operand, not {item.TypeName}"),
         SequenceValue seq => seq.Items.Any(i => AreEqual(i, item)),
         SetValue set => set.Contains(item),
@@ -388,6 +393,14 @@ internal static class PythonOps
             : item is FloatValue f && double.IsFinite(f.Value) && Math.Floor(f.Value) == f.Value && range.Contains(new BigInteger(f.Value)),
         _ => throw PythonError.Type($"argument of type '{container.TypeName}' is not iterable"),
     };
+
+    /// <summary>Substring search, charged for its worst case (each position compared against the whole needle).</summary>
+    private static bool ContainsText(string text, string needle)
+    {
+        const long perStep = ScheduleLimits.CharactersPerStep;
+        EvaluationContext.Charge(text.Length / perStep + (long)text.Length * needle.Length / (perStep * perStep));
+        return text.Contains(needle, StringComparison.Ordinal);
+    }
 
     public static bool Is(ScheduleValue a, ScheduleValue b) =>
         ReferenceEquals(a, b) || (a is IntValue x && b is IntValue y && x.Value == y.Value && x.Value >= -5 && x.Value <= 256);
@@ -399,21 +412,45 @@ internal static class PythonOps
     {
         switch (value)
         {
-            case SequenceValue seq: return seq.Items;
-            case SetValue set: return set.Items;
-            case DictValue dict: return dict.Keys;
-            case StrValue s: return s.Value.Select(c => (ScheduleValue)new StrValue(c.ToString())).ToList();
+            // Callers visit the items (any, all, sum, min, ...): charged here, once per iteration, like a copy.
+            case SequenceValue seq: return Charged(seq.Items);
+            case SetValue set: return Charged(set.Items);
+            case DictValue dict: return Charged(dict.Keys);
+            case StrValue s:
+                EvaluationContext.ChargeObjects(s.Value.Length);
+                return s.Value.Select(c => (ScheduleValue)new StrValue(c.ToString())).ToList();
             case RangeValue r:
                 {
                     var length = r.Length;
                     if (length > ScheduleLimits.MaxCollectionLength)
                         throw PythonError.Limit($"range longer than {ScheduleLimits.MaxCollectionLength} items");
+                    EvaluationContext.ChargeObjects((long)length);
                     var items = new List<ScheduleValue>((int)length);
                     for (int i = 0; i < (int)length; i++) items.Add(IntValue.From(r.At(i)));
                     return items;
                 }
             default: throw PythonError.Type($"'{value.TypeName}' object is not iterable");
         }
+    }
+
+    private static IReadOnlyList<ScheduleValue> Charged(IReadOnlyList<ScheduleValue> items)
+    {
+        EvaluationContext.ChargeItems(items.Count);
+        return items;
+    }
+
+    /// <summary>Comparing two strings reads them: charged by their length.</summary>
+    private static bool TextEqual(string a, string b)
+    {
+        if (a.Length != b.Length) return false;
+        EvaluationContext.ChargeCharacters(a.Length);
+        return a == b;
+    }
+
+    private static int TextOrder(string a, string b)
+    {
+        EvaluationContext.ChargeCharacters(Math.Min(a.Length, b.Length));
+        return string.CompareOrdinal(a, b);
     }
 
     public static ScheduleValue Index(ScheduleValue container, ScheduleValue index)
@@ -464,14 +501,19 @@ internal static class PythonOps
         }
         long from = Clamp(SliceBound(start), stepValue > 0 ? lower : upper);
         long to = Clamp(SliceBound(stop), stepValue > 0 ? upper : lower);
-        var indices = new List<int>();
-        for (long i = from; stepValue > 0 ? i < to : i > to; i += stepValue) indices.Add((int)i);
-        return container switch
+        long count = stepValue > 0 ? Math.Max(0, (to - from + stepValue - 1) / stepValue) : Math.Max(0, (from - to - stepValue - 1) / -stepValue);
+        EvaluationContext.ChargeItems(count);
+        if (container is StrValue text)
         {
-            SequenceValue seq => seq.With(indices.Select(i => seq.Items[i]).ToList()),
-            StrValue s => new StrValue(string.Concat(indices.Select(i => s.Value[i]))),
-            _ => throw new InvalidOperationException(),
-        };
+            if (stepValue == 1) return new StrValue(text.Value.Substring((int)from, (int)count));
+            var chars = new char[count];
+            for (int k = 0; k < count; k++) chars[k] = text.Value[(int)(from + k * stepValue)];
+            return new StrValue(new string(chars));
+        }
+        var sequence = (SequenceValue)container;
+        var items = new ScheduleValue[count];
+        for (int k = 0; k < count; k++) items[k] = sequence.Items[(int)(from + k * stepValue)];
+        return sequence.With(items);
     }
 
     private static long? SliceBound(ScheduleValue? value)

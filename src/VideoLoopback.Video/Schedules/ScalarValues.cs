@@ -15,16 +15,32 @@ public sealed class IntValue : ScheduleValue
     public static IntValue From(BigInteger value)
     {
         if (value >= -16 && value <= 1024) return Small[(int)value + 16];
-        if (value.GetBitLength() > ScheduleLimits.MaxIntegerBits)
+        long bits = value.GetBitLength();
+        if (bits > ScheduleLimits.MaxIntegerBits)
             throw PythonError.Limit($"integer result larger than {ScheduleLimits.MaxIntegerBits} bits");
+        ChargeArithmetic(bits);
         return new IntValue(value);
+    }
+
+    /// <summary>
+    /// Multiplying, dividing or printing an int costs about the square of its 64-bit words: charged for every large
+    /// result, so that a lambda repeating big-number arithmetic runs out of steps, not time (free below 512 bits).
+    /// </summary>
+    private static void ChargeArithmetic(long bits)
+    {
+        long words = bits / 64;
+        EvaluationContext.Charge(words * words / 64);
     }
 
     public static IntValue From(long value) => value >= -16 && value <= 1024 ? Small[value + 16] : new IntValue(value);
 
     public override string TypeName => "int";
     public override bool IsTruthy => !Value.IsZero;
-    public override string Repr() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public override string Repr()
+    {
+        ChargeArithmetic(Value.GetBitLength());
+        return Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
 
 /// <summary>Python bool (a subclass of int in Python: arithmetic treats it as 0/1).</summary>
@@ -65,6 +81,7 @@ public sealed class StrValue : ScheduleValue
     {
         if (value.Length > ScheduleLimits.MaxStringLength)
             throw PythonError.Limit($"string longer than {ScheduleLimits.MaxStringLength} characters");
+        EvaluationContext.ChargeCharacters(value.Length);
         Value = value;
     }
 

@@ -55,7 +55,11 @@ public sealed class Schedule
     }
 
     /// <summary>The Python value of the expression for one frame; runtime errors throw <see cref="ScheduleEvaluationException"/>.</summary>
-    public ScheduleValue Evaluate(int imageI, int loopI) => Guard(imageI, loopI, () => _root.Evaluate(new EvaluationContext(imageI, loopI), null));
+    public ScheduleValue Evaluate(int imageI, int loopI) => Guard(imageI, loopI, () =>
+    {
+        var context = new EvaluationContext(imageI, loopI);
+        using (context.Activate()) return _root.Evaluate(context, null);
+    });
 
     private T Guard<T>(int imageI, int loopI, Func<T> action)
     {
@@ -72,6 +76,10 @@ public sealed class Schedule
             // Sorting wraps the comparer's exception.
             throw new ScheduleEvaluationException(Name, imageI, loopI, inner.Message);
         }
+        catch (InsufficientExecutionStackException)
+        {
+            throw new ScheduleEvaluationException(Name, imageI, loopI, PythonError.Limit("expression nested too deeply for the stack").Message);
+        }
         catch (Exception error) when (error is OverflowException or ArgumentException or InvalidOperationException or FormatException)
         {
             throw new ScheduleEvaluationException(Name, imageI, loopI, error.Message);
@@ -79,15 +87,14 @@ public sealed class Schedule
     }
 
     private ScheduleEvaluationException Wrong(int imageI, int loopI, string expected, ScheduleValue value) =>
-        new(Name, imageI, loopI, $"expected {expected}, got {value.TypeName} {Shorten(value.Repr())}");
-
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
+        new(Name, imageI, loopI, $"expected {expected}, got {value.TypeName} {ReprBuilder.Shortened(value, 80)}");
 
     /// <summary>A number (int, float or bool) as a double: subseed_strength, denoising, cfg, superimpose_alpha.</summary>
     public double AsDouble(int imageI, int loopI)
     {
         var value = Evaluate(imageI, loopI);
-        return PythonOps.TryGetDouble(value, out var d) ? d : throw Wrong(imageI, loopI, "a number", value);
+        // An int too large for a double is Python's OverflowError, as float(x) would raise.
+        return Guard(imageI, loopI, () => PythonOps.TryGetDouble(value, out var d) ? d : throw Wrong(imageI, loopI, "a number", value));
     }
 
     /// <summary>
@@ -125,8 +132,8 @@ public sealed class Schedule
         var result = new double[sequence.Items.Count];
         for (int i = 0; i < result.Length; i++)
         {
-            if (!PythonOps.TryGetDouble(sequence.Items[i], out result[i]))
-                throw Wrong(imageI, loopI, $"a list of numbers (item {i})", sequence.Items[i]);
+            var item = sequence.Items[i];
+            result[i] = Guard(imageI, loopI, () => PythonOps.TryGetDouble(item, out var d) ? d : throw Wrong(imageI, loopI, $"a list of numbers (item {i})", item));
         }
         return result;
     }

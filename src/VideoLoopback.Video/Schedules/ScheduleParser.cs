@@ -443,7 +443,8 @@ internal sealed class ScheduleParser
         if (!children.All(c => c is ConstantNode)) return node;
         try
         {
-            return new ConstantNode(node.Evaluate(new EvaluationContext(1, 1), null));
+            var context = new EvaluationContext(1, 1);
+            using (context.Activate()) return new ConstantNode(node.Evaluate(context, null));
         }
         catch (PythonError)
         {

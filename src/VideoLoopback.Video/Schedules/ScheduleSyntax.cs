@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace VideoLoopback.Video.Schedules;
@@ -18,6 +19,7 @@ internal abstract class Node
 
     public ScheduleValue Evaluate(EvaluationContext context, Scope? scope)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         context.Tick();
         context.Enter();
         try
