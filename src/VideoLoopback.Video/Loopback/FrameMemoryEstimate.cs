@@ -56,16 +56,18 @@ public sealed record FrameMemoryEstimate(long FrameBytes, long InputBytes, long 
     /// <summary>The line a render prints before its first frame.</summary>
     public string Describe()
     {
-        var budget = $"budget {Gib(Plan.BudgetBytes)}{(Plan.Automatic ? " (automatic)" : "")}";
+        var budget = $"budget {Size(Plan.BudgetBytes)}{(Plan.Automatic ? " (automatic)" : "")}";
         var where = Plan.Device.type == TorchSharp.DeviceType.CUDA ? "pinned host memory" : "disk";
         var fit = Spills
             ? $"over the {budget}: frames outside the current batches' windows spill to {where}, at most {Plan.ResidentFrames(FrameBytes)} per store on the device"
             : $"within the {budget}: all frames stay on the device";
         return string.Create(CultureInfo.InvariantCulture,
-            $"Memory estimate: frames {Gib(StoreBytes)} (inputs {Gib(InputBytes)}, references {Gib(ReferenceBytes)}, loops {Gib(LoopBytes)}), " +
-            $"masks {Gib(MaskBytes)}, working set {Gib(WorkingSetBytes)} per batch; {fit}; " +
-            $"device {Gib(DeviceBytes)}, host {Gib(HostBytes)} ({Plan.Device.type.ToString().ToLowerInvariant()})");
+            $"Memory estimate: frames {Size(StoreBytes)} (inputs {Size(InputBytes)}, references {Size(ReferenceBytes)}, loops {Size(LoopBytes)}), " +
+            $"masks {Size(MaskBytes)}, working set {Size(WorkingSetBytes)} per batch; {fit}; " +
+            $"device {Size(DeviceBytes)}, host {Size(HostBytes)} ({Plan.Device.type.ToString().ToLowerInvariant()})");
     }
 
-    private static string Gib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F2} GiB");
+    private static string Size(long bytes) => bytes >= 1L << 30
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F2} GiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB");
 }

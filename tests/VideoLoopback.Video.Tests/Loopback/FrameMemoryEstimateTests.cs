@@ -28,7 +28,7 @@ public sealed class FrameMemoryEstimateTests
         Assert.Equal(estimate.StoreBytes, estimate.DiskBytes);
         Assert.Equal(0, estimate.HostBytes);
         Assert.Equal(8L * frame * (1 + 8), estimate.WorkingSetBytes); // generator_batch 8, window 1, two float32 copies
-        Assert.StartsWith("Memory estimate: frames 21.97 GiB (inputs 7.32 GiB, references 0.00 GiB, loops 14.65 GiB)", estimate.Describe());
+        Assert.StartsWith("Memory estimate: frames 21.97 GiB (inputs 7.32 GiB, references 0.0 MiB, loops 14.65 GiB)", estimate.Describe());
         Assert.Contains("spill to disk", estimate.Describe());
     }
 
