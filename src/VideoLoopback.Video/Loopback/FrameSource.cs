@@ -12,15 +12,18 @@ public static class FrameSource
 {
     public static bool IsVideo(string input) => File.Exists(input) && !ImageListing.IsImage(input);
 
-    /// <summary>Loads and resizes every frame onto <paramref name="device"/>; the caller owns them (frames of a single image share one tensor).</summary>
-    public static IReadOnlyList<SourceFrame> Load(JobSpec job, Device device)
+    /// <summary>
+    /// Loads and resizes every frame onto <paramref name="device"/>, one by one as they are enumerated (a store can spill
+    /// them as they come); the caller owns them (frames of a single image share one tensor).
+    /// </summary>
+    public static IEnumerable<SourceFrame> Load(JobSpec job, Device device)
     {
         var input = job.InputDir;
         int step = job.IsContinue ? 1 : job.ExtractNthFrame;
         if (Directory.Exists(input))
         {
             var paths = Select(ImageListing.ImagePaths(input), step, job.MaxFrames);
-            return paths.Select(p => new SourceFrame(LoadResized(p, job, device), System.IO.Path.GetFileName(p), p)).ToList();
+            return paths.Select(p => new SourceFrame(LoadResized(p, job, device), System.IO.Path.GetFileName(p), p));
         }
         if (!File.Exists(input))
             throw new JobException($"input_dir: '{input}' does not exist (expected a folder of images, an image or a video file)");
@@ -28,29 +31,37 @@ public static class FrameSource
         {
             var pixels = LoadResized(input, job, device);
             var name = System.IO.Path.GetFileName(input);
-            return Enumerable.Range(0, job.MaxFrames).Select(_ => new SourceFrame(pixels, name, input)).ToList();
+            return Enumerable.Range(0, job.MaxFrames).Select(_ => new SourceFrame(pixels, name, input));
         }
-        var frames = new List<SourceFrame>();
-        try
+        return VideoFrames(input, job, step, device);
+    }
+
+    /// <summary>The decoded frames one at a time (a store may spill them as they come); a corrupt video names the input.</summary>
+    private static IEnumerable<SourceFrame> VideoFrames(string input, JobSpec job, int step, Device device)
+    {
+        int count = 0;
+        using var decoded = VideoDecoder.Frames(input, i => i % step == 0, job.MaxFrames, device).GetEnumerator();
+        while (true)
         {
-            foreach (var raw in VideoDecoder.Frames(input, i => i % step == 0, job.MaxFrames, device))
+            Tensor raw;
+            try
             {
-                using (raw)
-                {
-                    var resized = FrameResize.Resize(raw, job.Width, job.Height, job.ResizeMode);
-                    resized.DetachFromDisposeScope();
-                    frames.Add(new SourceFrame(resized, RunFolder.FrameName(frames.Count + 1), null));
-                }
+                if (!decoded.MoveNext()) break;
+                raw = decoded.Current;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new JobException($"input_dir: {e.Message}", e);
+            }
+            using (raw)
+            {
+                var resized = FrameResize.Resize(raw, job.Width, job.Height, job.ResizeMode);
+                resized.DetachFromDisposeScope();
+                yield return new SourceFrame(resized, RunFolder.FrameName(++count), null);
             }
         }
-        catch (InvalidDataException e)
-        {
-            foreach (var frame in frames) frame.Pixels.Dispose();
-            throw new JobException($"input_dir: {e.Message}", e);
-        }
-        if (frames.Count == 0)
+        if (count == 0)
             throw new JobException($"input_dir: video '{input}' has no frames");
-        return frames;
     }
 
     /// <summary>A reference_frames_directory part: its images with extract_nth_frame and max_frames always applied.</summary>

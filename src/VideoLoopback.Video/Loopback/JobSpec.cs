@@ -299,6 +299,12 @@ public sealed record JobSpec
         "Default 178956970 (Pillow's limit).", Min = 1, Write = WhenChanged)]
     public int MaxImagePixels { get; init; } = Imaging.ImageFile.DefaultMaxPixels;
 
+    // Frame memory (see FrameMemoryPlan): frames past the budget spill to disk (CPU) or pinned host memory (CUDA).
+    [JobKey("frame_memory_budget_mb", "MB", "Device memory the frame stores may hold; past it frames spill to disk (CPU) or pinned " +
+        "host memory (CUDA), same frames. Default: half the available memory (CPU), 4096 (CUDA).", Min = 1, Write = WhenChanged,
+        ResumeMayChange = true)]
+    public int? FrameMemoryBudgetMb { get; init; }
+
     /// <summary>The video_* keys as the encoder takes them.</summary>
     public Ffmpeg.VideoEncoding VideoEncoding => new()
     {

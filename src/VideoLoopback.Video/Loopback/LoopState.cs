@@ -43,6 +43,12 @@ internal sealed class LoopState : IDisposable
 
     public RenderOptions Options { get; }
 
+    /// <summary>The frame memory budget every loop's store shares (none: all frames on the device).</summary>
+    public FrameMemoryPlan? Memory { get; init; }
+
+    /// <summary>A store for a loop's frames under <see cref="Memory"/>, taking over <paramref name="frames"/>.</summary>
+    public FrameStore NewStore(IEnumerable<SourceFrame> frames) => new(frames, Memory);
+
     public CheckpointWriter Writer { get; } = new();
 
     /// <summary>The window over <see cref="Current"/>, from <see cref="StartLoop"/> on.</summary>

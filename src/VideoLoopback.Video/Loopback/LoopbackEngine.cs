@@ -23,14 +23,16 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
     {
         var run = RunFolder.For(job.OutputDir, options.Timestamp ?? RenderOptions.Now());
         var started = WithStartSeeds(options.Resume);
-        using var inputs = new FrameStore(FrameSource.Load(job, device));
+        var memory = FrameMemoryPlan.For(job, device);
+        using var inputs = new FrameStore(FrameSource.Load(job, device), memory);
         if (inputs.Count == 0) throw new JobException($"input_dir: '{job.InputDir}' has no image frames");
         ParameterSequence.CheckEveryFrame(job, started.GenerationParams(), schedules, inputs.Count);
         var referenceDirs = job.ReferenceDirs();
-        var ownedReferences = referenceDirs.Select(d => new FrameStore(FrameSource.LoadReference(d, job, device))).ToList();
+        var ownedReferences = referenceDirs.Select(d => new FrameStore(FrameSource.LoadReference(d, job, device), memory)).ToList();
         try
         {
             CheckReferenceLengths(referenceDirs, ownedReferences, inputs.Count, options);
+            options.Warn(FrameMemoryEstimate.For(job, inputs, ownedReferences, memory).Describe());
             if (options.Resume)
             {
                 if (!Directory.Exists(run.FramesDirectory)) throw new JobException($"--resume: '{run.FramesDirectory}' does not exist; nothing to resume");
@@ -56,6 +58,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             {
                 Sequence = new ParameterSequence(job, started.GenerationParams(), schedules, promptFiles),
                 Masks = masks,
+                Memory = memory,
             };
             return RenderLoops(run, state, postProcess, started.Seed, cancellation);
         }
@@ -91,8 +94,9 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             Directory.CreateDirectory(run.LoopDirectory(loop));
             var outputs = RenderLoop(run, state, loop, loop == resumeLoop ? resumeFrame : 0, cancellation);
             if (outputs is null) return Stop(run, state);
-            if (postProcess is not null) outputs = PostProcess(postProcess, outputs, LoopNoiseSeed(seed, loop), state.Writer);
-            state.Replace(new FrameStore(outputs));
+            if (postProcess is not null)
+                outputs = state.NewStore(PostProcess(postProcess, outputs.Release(), LoopNoiseSeed(seed, loop), state.Writer));
+            state.Replace(outputs);
             if (loopVideos) Encode(state, state.Current, VideoPath(run.LoopVideo(loop)), audio);
         }
         if (state.Options.EncodeVideos) Encode(state, state.Current, VideoPath(run.FinalVideo), audio);
@@ -150,11 +154,11 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
     /// Renders one loop from frame <paramref name="skip"/> on (the earlier ones are read back from the run folder); returns
     /// its output frames, or null when cancelled (after the batch in flight).
     /// </summary>
-    private List<SourceFrame>? RenderLoop(RunFolder run, LoopState state, int loop, int skip, CancellationToken cancellation)
+    private FrameStore? RenderLoop(RunFolder run, LoopState state, int loop, int skip, CancellationToken cancellation)
     {
         int count = state.Current.Count;
         state.StartLoop();
-        var outputs = new List<SourceFrame>(count);
+        var outputs = state.NewStore([]);
         try
         {
             int i = 0;
@@ -168,7 +172,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             int batchSize = Math.Max(1, job.GeneratorBatch);
             while (i < count)
             {
-                if (cancellation.IsCancellationRequested) { DisposeAll(outputs); return null; }
+                if (cancellation.IsCancellationRequested) { outputs.Dispose(); return null; }
                 using var scope = NewDisposeScope();
                 var batch = new List<PlannedFrame>();
                 // Batches end at multiples of the batch size, so a run resumed after a stop groups frames as the
@@ -187,7 +191,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
                 {
                     // A generator may give up mid-batch on Ctrl-C: that batch is dropped, every finished frame is kept.
-                    DisposeAll(outputs);
+                    outputs.Dispose();
                     return null;
                 }
                 foreach (var result in generated)
@@ -203,7 +207,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         }
         catch
         {
-            DisposeAll(outputs);
+            outputs.Dispose();
             throw;
         }
     }
