@@ -95,6 +95,8 @@ public sealed class CheckpointWriter : IDisposable
     private static void WriteFile(string path, Tensor frame)
     {
         var png = ImageFile.EncodePng(frame);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null) Directory.CreateDirectory(directory);
         var temp = TempName(path);
         try
         {

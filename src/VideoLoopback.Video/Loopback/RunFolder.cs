@@ -69,18 +69,20 @@ public sealed class RunFolder(string directory)
     public string FramePath(int loop, int index) => Path.Combine(LoopDirectory(loop), FrameName(index));
 
     /// <summary>
-    /// The first loop (0-based) with frames missing and how many of its frames are finished (a complete prefix). Loops before
-    /// <paramref name="loopsFinished"/> are recorded as final. With <paramref name="postProcessed"/>, a loop whose frames
-    /// are all there but not recorded final may be half post-processed (the post-process rewrites its files): it starts over.
+    /// The first loop (0-based) with frames missing and how many of its frames are finished (a complete prefix). With
+    /// <paramref name="postProcessed"/>, a loop's frames are rewritten by its post-process, so only the loops before
+    /// <paramref name="loopsFinished"/> (recorded final) are taken whole; any other loop with frames there, or a final one
+    /// missing some, starts over (its files may mix raw and post-processed frames).
     /// </summary>
     public (int Loop, int Frame) ResumePoint(int frameCount, int loopCount, int loopsFinished = 0, bool postProcessed = false)
     {
-        for (int loop = loopsFinished; loop < loopCount; loop++)
+        for (int loop = 0; loop < loopCount; loop++)
         {
             int done = 0;
             while (done < frameCount && File.Exists(FramePath(loop, done))) done++;
-            if (done < frameCount) return (loop, done);
-            if (postProcessed) return (loop, 0);
+            bool final = loop < loopsFinished;
+            if (done == frameCount && (final || !postProcessed)) continue;
+            return (loop, postProcessed && (final || done == frameCount) ? 0 : done);
         }
         return (loopCount, 0);
     }
