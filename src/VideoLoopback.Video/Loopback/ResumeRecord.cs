@@ -35,7 +35,7 @@ public sealed class ResumeRecord
         Input = InputIdentity(job.InputDir),
     };
 
-    /// <summary>The job with every path absolute (defaults resolved), so a resume from another directory finds the same files.</summary>
+    /// <summary>The job with every path given made absolute, so a resume from another directory finds the same files.</summary>
     public static JobSpec Absolute(JobSpec job)
     {
         static string Full(string p) => p.Length == 0 ? p : Path.GetFullPath(p);
@@ -47,8 +47,8 @@ public sealed class ResumeRecord
             ReferenceFramesDir = string.Join("!!!", job.ReferenceDirs().Select(Full)),
             Model = job.Model is null ? null : Full(job.Model),
             FastdvdnetWeights = job.FastdvdnetWeights is null ? null : Full(job.FastdvdnetWeights),
-            LoraDir = Full(job.LoraDir ?? JobSpec.DefaultLoraDir),
-            EmbeddingsDir = Full(job.EmbeddingsDir ?? JobSpec.DefaultEmbeddingsDir),
+            LoraDir = job.LoraDir is null ? null : Full(job.LoraDir),
+            EmbeddingsDir = job.EmbeddingsDir is null ? null : Full(job.EmbeddingsDir),
             SdVae = job.SdVae is null ? null : Full(job.SdVae),
             ControlNets = job.ControlNets.Select(u => u with { Model = Full(u.Model) }).ToList(),
         };

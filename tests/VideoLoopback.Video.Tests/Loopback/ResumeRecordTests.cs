@@ -67,7 +67,7 @@ public sealed class ResumeRecordTests : IDisposable
         Assert.StartsWith("10 files, ", root.GetProperty("input").GetString());
         var keys = root.GetProperty("job").EnumerateObject().Select(p => p.Name).ToHashSet();
         foreach (var p in JobParameters.All.Where(p => p.Get(job) is not null)) Assert.Contains(p.Key, keys);
-        Assert.True(Path.IsPathFullyQualified(root.GetProperty("job").GetProperty("embeddings_dir").GetString()!));
+        Assert.True(Path.IsPathFullyQualified(root.GetProperty("job").GetProperty("input_dir").GetString()!));
         Assert.Equal(Path.GetFullPath("relative-masks"), ResumeRecord.Absolute(job).MaskDir);
         // The settings JSON is the original's, as before records.
         var settings = File.ReadAllText(run.SettingsFile);
