@@ -22,8 +22,9 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         public string? Job { get; init; }
         [CommandOption("--resume <RUN_FOLDER>")][Description("Continue an interrupted render: its folder <output>/<timestamp>.")]
         public string? Resume { get; init; }
-        [CommandOption("--generator <NAME>")][Description("fake (a deterministic dry run, seconds) or sd (Stable Diffusion). Default sd.")]
-        public string Generator { get; init; } = "sd";
+        [CommandOption("--generator <NAME>")]
+        [Description("fake (a deterministic dry run, seconds) or sd (Stable Diffusion). Default sd; with --resume, the run's.")]
+        public string? Generator { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu or cuda (default: cuda when available).")]
         public string? Device { get; init; }
         [CommandOption("--no-video")][Description("Write the frames only, no mp4.")]
@@ -44,23 +45,36 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             AnsiConsole.MarkupLine("[yellow]stopping after the current batch (Ctrl-C again to abort)...[/]");
         };
         Console.CancelKeyPress += onCancel;
+        RunFolder? claimed = null;
         try
         {
             var (job, timestamp) = BuildJob(settings, context.Remaining.Parsed);
+            var record = settings.Resume is null ? null : ResumeRecord.Read(new RunFolder(Path.GetFullPath(settings.Resume)));
+            var generatorName = record?.ResumeGenerator(settings.Generator) ?? settings.Generator ?? "sd";
+            // Named in the record, so a resume from another directory loads the same file.
+            if (settings.Resume is null && generatorName == "sd") job = job with { Model = job.Model ?? RenderGenerators.DefaultCheckpoint };
             var schedules = ScheduleCompilers.Default;
             foreach (var warning in JobValidator.Validate(job, schedules))
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
             var device = SelectDevice(settings.Device);
-            // The run folder is named now, so the preview knows where to go before the engine starts.
-            timestamp ??= RenderOptions.Now();
-            var preview = settings.NoPreview ? null : new LatentPreview(Path.Combine(RunFolder.For(job.OutputDir, timestamp).Directory, "preview.png"));
-            using var generator = RenderGenerators.Create(settings.Generator, job, device,
+            // A new run folder is claimed now, so the preview knows where to go before the engine starts.
+            var run = settings.Resume is null ? claimed = RunFolder.Claim(job.OutputDir, RenderOptions.Now()) : RunFolder.For(job.OutputDir, timestamp!);
+            var preview = settings.NoPreview ? null : new LatentPreview(Path.Combine(run.Directory, "preview.png"));
+            using var generator = RenderGenerators.Create(generatorName, job, device,
                 w => AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"), preview is null ? null : preview.OnStep);
             var engine = new LoopbackEngine(job, generator, schedules, device);
-            var result = Render(engine, timestamp, settings, cancel.Token);
+            var options = new RenderOptions
+            {
+                Timestamp = run.Timestamp, Resume = settings.Resume is not null, EncodeVideos = !settings.NoVideo,
+                Run = settings.Resume is null ? run : null, Generator = generatorName,
+                Dtype = generatorName != "sd" ? "" : device.type == TorchSharp.DeviceType.CPU ? "float32" : "float16",
+                Warn = w => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(w)}[/]"),
+            };
+            var result = Render(engine, options, cancel.Token);
+            claimed = null;
             if (result.Interrupted)
             {
-                AnsiConsole.MarkupLine($"[yellow]stopped[/] after {result.FramesRendered} frame(s); continue with: videoloopback render --resume \"{Markup.Escape(result.RunDirectory)}\" --generator {settings.Generator}");
+                AnsiConsole.MarkupLine($"[yellow]stopped[/] after {result.FramesRendered} frame(s); continue with: videoloopback render --resume \"{Markup.Escape(result.RunDirectory)}\" --generator {generatorName}");
                 return 130;
             }
             AnsiConsole.MarkupLine($"[green]done[/]: {result.FramesRendered} frame(s) in {Markup.Escape(result.RunDirectory)}");
@@ -70,17 +84,14 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         // An exception is reported as one error line (ErrorLine); frames already written stay on disk for --resume.
         finally
         {
+            // A start that failed before the engine wrote anything leaves no empty run folder behind.
+            claimed?.ReleaseUnused();
             Console.CancelKeyPress -= onCancel;
         }
     }
 
-    private static RenderResult Render(LoopbackEngine engine, string? timestamp, Settings settings, CancellationToken cancel)
+    private static RenderResult Render(LoopbackEngine engine, RenderOptions options, CancellationToken cancel)
     {
-        var options = new RenderOptions
-        {
-            Timestamp = timestamp, Resume = settings.Resume is not null, EncodeVideos = !settings.NoVideo,
-            Warn = w => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(w)}[/]"),
-        };
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             // Plain progress lines when output is redirected (logs, CI).
@@ -142,7 +153,10 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             var run = new RunFolder(Path.GetFullPath(s.Resume));
             if (!File.Exists(run.SettingsFile))
                 throw new JobException($"--resume: '{run.SettingsFile}' not found (expected the folder <output>/<timestamp> of a render)");
-            var resumed = JobFile.Read(run.SettingsFile) with { OutputDir = Path.GetDirectoryName(run.Directory)! };
+            var outputDir = Path.GetDirectoryName(run.Directory)!;
+            // A run with a record resumes exactly as recorded; one made before records from its settings, as it always did.
+            if (ResumeRecord.Read(run) is { } record) return (record.Resume(options, outputDir), run.Timestamp);
+            var resumed = JobFile.Read(run.SettingsFile) with { OutputDir = outputDir };
             return (JobParameters.ApplyOptions(resumed, options, resuming: true), run.Timestamp);
         }
         var job = s.Job is null ? new JobSpec() : JobFile.Read(s.Job);

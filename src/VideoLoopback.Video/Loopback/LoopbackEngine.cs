@@ -21,7 +21,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
 
     public RenderResult Run(RenderOptions options, CancellationToken cancellation = default)
     {
-        var run = RunFolder.For(job.OutputDir, options.Timestamp ?? RenderOptions.Now());
+        var timestamp = options.Timestamp ?? RenderOptions.Now();
         var started = WithStartSeeds(options.Resume);
         var memory = FrameMemoryPlan.For(job, device);
         using var inputs = new FrameStore(FrameSource.Load(job, device), memory);
@@ -33,15 +33,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         {
             CheckReferenceLengths(referenceDirs, ownedReferences, inputs.Count, options);
             options.Warn(FrameMemoryEstimate.For(job, inputs, ownedReferences, memory).Describe());
-            if (options.Resume)
-            {
-                if (!Directory.Exists(run.FramesDirectory)) throw new JobException($"--resume: '{run.FramesDirectory}' does not exist; nothing to resume");
-            }
-            else
-            {
-                Directory.CreateDirectory(run.FramesDirectory);
-                File.WriteAllText(run.SettingsFile, JobFile.Settings(started, run.Timestamp, generator.ModelName, generator.ModelHash));
-            }
+            var (run, record) = options.Resume ? ResumeRun(timestamp, options) : StartRun(started, timestamp, options);
 
             // Loaded once per render; the frames stay on the device.
             using var postProcess = job.VideoPostProcessMethod == VideoPostProcessMethod.FastDvdNet
@@ -60,7 +52,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                 Masks = masks,
                 Memory = memory,
             };
-            return RenderLoops(run, state, postProcess, started.Seed, cancellation);
+            return RenderLoops(run, record, state, postProcess, started.Seed, cancellation);
         }
         finally
         {
@@ -68,10 +60,38 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         }
     }
 
-    private RenderResult RenderLoops(RunFolder run, LoopState state, FastDvdNetPostProcess? postProcess, long seed, CancellationToken cancellation)
+    /// <summary>A new run folder of its own, its settings JSON (the original's format) and its resume record.</summary>
+    private (RunFolder, ResumeRecord?) StartRun(JobSpec started, string timestamp, RenderOptions options)
+    {
+        var run = options.Run ?? RunFolder.Claim(job.OutputDir, timestamp);
+        Directory.CreateDirectory(run.FramesDirectory);
+        File.WriteAllText(run.SettingsFile, JobFile.Settings(started, run.Timestamp, generator.ModelName, generator.ModelHash));
+        var record = ResumeRecord.Start(started, options.Generator, options.Dtype, generator.ModelName, generator.ModelHash);
+        record.Save(run);
+        return (run, record);
+    }
+
+    /// <summary>The run folder to continue and its record (null for a folder made before records: it resumes as it always did).</summary>
+    private (RunFolder, ResumeRecord?) ResumeRun(string timestamp, RenderOptions options)
+    {
+        var run = RunFolder.For(job.OutputDir, timestamp);
+        if (!Directory.Exists(run.FramesDirectory)) throw new JobException($"--resume: '{run.FramesDirectory}' does not exist; nothing to resume");
+        var record = ResumeRecord.Read(run);
+        if (record is null) return (run, null);
+        record.CheckUnchanged(generator.ModelHash, options.Warn);
+        // Options that extend the run (more loops, ...) are the run's from now on.
+        record.Job = ResumeRecord.Absolute(job);
+        record.Save(run);
+        return (run, record);
+    }
+
+    private RenderResult RenderLoops(RunFolder run, ResumeRecord? record, LoopState state, FastDvdNetPostProcess? postProcess, long seed,
+        CancellationToken cancellation)
     {
         int frameCount = state.Inputs.Count;
-        var (resumeLoop, resumeFrame) = state.Options.Resume ? run.ResumePoint(frameCount, job.LoopN) : (0, 0);
+        var (resumeLoop, resumeFrame) = !state.Options.Resume ? (0, 0)
+            : record is null ? run.ResumePoint(frameCount, job.LoopN)
+            : run.ResumePoint(frameCount, job.LoopN, record.LoopsFinished, postProcess is not null);
         var audio = SourceAudio(frameCount);
         bool loopVideos = job.SaveEveryLoop && state.Options.EncodeVideos;
         for (int loop = 0; loop < job.LoopN; loop++)
@@ -80,11 +100,11 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             {
                 // Finished before: replay the parameters (seed progression, schedules) without pixels.
                 for (int i = 0; i < frameCount; i++) state.Sequence.Next(i, loop);
-                bool videoMissing = loopVideos && !File.Exists(VideoPath(run.LoopVideo(loop)));
+                bool videoMissing = loopVideos && !VideoFinished(record, VideoPath(run.LoopVideo(loop)));
                 if (loop == resumeLoop - 1 || videoMissing)
                 {
                     var finished = new FrameStore(run.ReadLoopOutputs(loop, frameCount, device));
-                    if (videoMissing) Encode(state, finished, VideoPath(run.LoopVideo(loop)), audio);
+                    if (videoMissing) EncodeLoopVideo(run, record, state, finished, loop, audio);
                     if (loop == resumeLoop - 1) state.Replace(finished);
                     else finished.Dispose();
                 }
@@ -97,7 +117,14 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             if (postProcess is not null)
                 outputs = state.NewStore(PostProcess(postProcess, outputs.Release(), LoopNoiseSeed(seed, loop), state.Writer));
             state.Replace(outputs);
-            if (loopVideos) Encode(state, state.Current, VideoPath(run.LoopVideo(loop)), audio);
+            // Final only once every frame, post-processed, is on disk: a kill before leaves the loop to be rendered again.
+            state.Writer.Flush();
+            if (record is not null)
+            {
+                record.LoopsFinished = loop + 1;
+                record.Save(run);
+            }
+            if (loopVideos) EncodeLoopVideo(run, record, state, state.Current, loop, audio);
         }
         if (state.Options.EncodeVideos) Encode(state, state.Current, VideoPath(run.FinalVideo), audio);
         state.Writer.Complete();
@@ -139,6 +166,18 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             DisposeAll(frames);
             throw;
         }
+    }
+
+    /// <summary>A loop video counts as written when the record says so (a half-written file may be there); without one, when it exists.</summary>
+    private static bool VideoFinished(ResumeRecord? record, string path) =>
+        File.Exists(path) && (record is null || record.VideosFinished.Contains(Path.GetFileName(path)));
+
+    private void EncodeLoopVideo(RunFolder run, ResumeRecord? record, LoopState state, FrameStore frames, int loop, AudioSpan? audio)
+    {
+        var path = VideoPath(run.LoopVideo(loop));
+        if (!Encode(state, frames, path, audio) || record is null) return;
+        record.VideosFinished.Add(Path.GetFileName(path));
+        record.Save(run);
     }
 
     /// <summary>The post-process noise seed of a loop: the render's start seed mixed with the 0-based loop index.</summary>
@@ -292,14 +331,15 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
     /// <summary>A run folder's video path (<c>.mp4</c>) with the extension of the job's encoding.</summary>
     private string VideoPath(string mp4) => Path.ChangeExtension(mp4, job.VideoEncoding.Extension);
 
-    private void Encode(LoopState state, FrameStore frames, string path, AudioSpan? audio)
+    /// <summary>Writes the frames' video; false when the size does not allow one (warned).</summary>
+    private bool Encode(LoopState state, FrameStore frames, string path, AudioSpan? audio)
     {
         int channels = (int)frames[0].Pixels.shape[0] == 4 ? 4 : 3;
         var encoding = job.VideoEncoding;
         if (encoding.NeedsEvenSize(channels) && (job.Width % 2 != 0 || job.Height % 2 != 0))
         {
             state.Options.Warn($"Warning: no video for {job.Width}x{job.Height} frames: {encoding.Describe(channels)} needs an even width and height ({path})");
-            return;
+            return false;
         }
         using var encoder = new VideoEncoder(path, job.Width, job.Height, channels, job.OutputFrameRate, audio, frames.Count, encoding);
         foreach (var f in frames.Frames)
@@ -309,6 +349,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
         }
         encoder.Finish();
         state.VideoWritten(path);
+        return true;
     }
 
     /// <summary>The job as the render starts it: fix_seed turns a seed of -1 into a random one (a resumed run has them fixed).</summary>

@@ -9,6 +9,14 @@ public sealed record RenderOptions
     /// <summary>Continue the run folder <c>&lt;output&gt;/&lt;Timestamp&gt;</c> from its last finished frame.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>A new run folder already claimed (<see cref="RunFolder.Claim"/>); null = the engine claims one.</summary>
+    public RunFolder? Run { get; init; }
+
+    /// <summary>The generator and dtype the run renders with, for its <see cref="ResumeRecord"/>.</summary>
+    public string Generator { get; init; } = "";
+
+    public string Dtype { get; init; } = "";
+
     /// <summary>Write the loop videos and the final video with ffmpeg.</summary>
     public bool EncodeVideos { get; init; } = true;
 

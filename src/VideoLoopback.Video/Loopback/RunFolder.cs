@@ -18,6 +18,43 @@ public sealed class RunFolder(string directory)
 
     public string SettingsFile => Path.Combine(Directory, Timestamp + ".json");
 
+    /// <summary>The <see cref="ResumeRecord"/> beside the settings JSON.</summary>
+    public string RecordFile => Path.Combine(Directory, Timestamp + ".resume.json");
+
+    /// <summary>
+    /// A new run folder of its own: <c>&lt;output&gt;/&lt;timestamp&gt;</c>, or <c>&lt;timestamp&gt;-2</c>, <c>-3</c>... when a render
+    /// started in the same second holds it. Claimed by creating its settings file exclusively, so two renders never share one.
+    /// </summary>
+    public static RunFolder Claim(string outputDir, string timestamp)
+    {
+        for (int n = 1; ; n++)
+        {
+            var run = For(outputDir, n == 1 ? timestamp : $"{timestamp}-{n}");
+            System.IO.Directory.CreateDirectory(run.Directory);
+            try
+            {
+                new FileStream(run.SettingsFile, FileMode.CreateNew, FileAccess.Write, FileShare.None).Dispose();
+                return run;
+            }
+            catch (IOException) when (File.Exists(run.SettingsFile) || System.IO.Directory.Exists(run.SettingsFile))
+            {
+            }
+        }
+    }
+
+    /// <summary>Removes a claimed folder that a failed start never wrote to (its settings file still empty).</summary>
+    public void ReleaseUnused()
+    {
+        try
+        {
+            bool unused = new FileInfo(SettingsFile) is { Exists: true, Length: 0 }
+                && System.IO.Directory.EnumerateFileSystemEntries(Directory).All(e => e == SettingsFile || Path.GetFileName(e) == "preview.png");
+            if (unused) System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
     public string FramesDirectory => Path.Combine(Directory, "output_frames");
 
     public string LoopDirectory(int loop) => Path.Combine(FramesDirectory, $"loop_{loop + 1}");
@@ -31,14 +68,21 @@ public sealed class RunFolder(string directory)
 
     public string FramePath(int loop, int index) => Path.Combine(LoopDirectory(loop), FrameName(index));
 
-    /// <summary>The first loop (0-based) with frames missing and how many of its frames are finished (a complete prefix).</summary>
-    public (int Loop, int Frame) ResumePoint(int frameCount, int loopCount)
+    /// <summary>
+    /// The first loop (0-based) with frames missing and how many of its frames are finished (a complete prefix). With
+    /// <paramref name="postProcessed"/>, a loop's frames are rewritten by its post-process, so only the loops before
+    /// <paramref name="loopsFinished"/> (recorded final) are taken whole; any other loop with frames there, or a final one
+    /// missing some, starts over (its files may mix raw and post-processed frames).
+    /// </summary>
+    public (int Loop, int Frame) ResumePoint(int frameCount, int loopCount, int loopsFinished = 0, bool postProcessed = false)
     {
         for (int loop = 0; loop < loopCount; loop++)
         {
             int done = 0;
             while (done < frameCount && File.Exists(FramePath(loop, done))) done++;
-            if (done < frameCount) return (loop, done);
+            bool final = loop < loopsFinished;
+            if (done == frameCount && (final || !postProcessed)) continue;
+            return (loop, postProcessed && (final || done == frameCount) ? 0 : done);
         }
         return (loopCount, 0);
     }
