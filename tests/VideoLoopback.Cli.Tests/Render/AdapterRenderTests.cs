@@ -57,7 +57,9 @@ public sealed class AdapterRenderTests : IDisposable
         using var a = FirstFrame(plain.Output);
         using var b = FirstFrame(controlled.Output);
         Assert.False(a.eq(b).all().item<bool>(), "two ControlNets left the frame unchanged");
-        var settings = File.ReadAllText(Directory.GetFiles(Assert.Single(Directory.GetDirectories(controlled.Output)), "*.json").Single());
+        // The settings JSON is <timestamp>.json; the resume record beside it is <timestamp>.resume.json.
+        var run = Assert.Single(Directory.GetDirectories(controlled.Output));
+        var settings = File.ReadAllText(Path.Combine(run, Path.GetFileName(run) + ".json"));
         Assert.Contains("\"controlnet_units\"", settings);
         Assert.Contains("tiny_controlnet_B.safetensors", settings);
     }

@@ -71,10 +71,10 @@ public sealed class VideoInputTests : IDisposable
         var cut = Truncated(full, "cut.mp4");
         Assert.Equal(30, VideoInfo.Probe(cut).DeclaredFrames);
 
-        var e = Assert.Throws<JobException>(() => FrameSource.Load(Job(cut), CPU));
+        var e = Assert.Throws<JobException>(() => FrameSource.Load(Job(cut), CPU).ToList());
         Assert.Matches($@"^input_dir: '{Regex(cut)}' is corrupt or truncated: decoded \d+ of 30 frames: .*partial file$", e.Message);
         // Frames before the damage are still readable when the job takes no more of them.
-        var firstFive = FrameSource.Load(Job(cut) with { MaxFrames = 5 }, CPU);
+        var firstFive = FrameSource.Load(Job(cut) with { MaxFrames = 5 }, CPU).ToList();
         Assert.Equal(5, firstFive.Count);
         foreach (var f in firstFive) f.Pixels.Dispose();
     }
@@ -94,7 +94,7 @@ public sealed class VideoInputTests : IDisposable
     {
         var garbage = Path.Combine(_temp.FullName, "garbage.mp4");
         File.WriteAllBytes(garbage, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7))]);
-        var e = Assert.Throws<JobException>(() => FrameSource.Load(Job(garbage), CPU));
+        var e = Assert.Throws<JobException>(() => FrameSource.Load(Job(garbage), CPU).ToList());
         Assert.Matches($@"^input_dir: '{Regex(garbage)}' is not a readable video: .*Invalid data found when processing input$", e.Message);
     }
 

@@ -76,7 +76,7 @@ public sealed class ImageListingTests : IDisposable
     {
         var path = Save("0000000.png", CraftedImages.RgbPng(8, 8));
         var job = new JobSpec { InputDir = _folder, Width = 8, Height = 8, MaxImagePixels = 63 };
-        var error = Assert.Throws<ImageFileException>(() => FrameSource.Load(job, CPU));
+        var error = Assert.Throws<ImageFileException>(() => FrameSource.Load(job, CPU).ToList());
         Assert.Equal($"{path}: image of 8x8 = 64 pixels is over the limit of 63 pixels (max_image_pixels)", error.Message);
         foreach (var frame in FrameSource.Load(job with { MaxImagePixels = 64 }, CPU)) frame.Pixels.Dispose();
     }
