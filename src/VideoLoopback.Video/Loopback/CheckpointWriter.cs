@@ -7,10 +7,9 @@ namespace VideoLoopback.Video.Loopback;
 
 /// <summary>
 /// Writes finished frames as PNG on a background thread, off the render's hot path. Each file is written under a
-/// temporary name of its own (random, created exclusively, so never a file or link someone else placed there) and
-/// renamed, so a file that exists under its final name is complete (resume relies on it and reads only final names).
-/// A write failure (disk full, ...) surfaces as itself at the next <see cref="Enqueue"/>, <see cref="Flush"/> or
-/// <see cref="Complete"/>.
+/// temporary name of its own and renamed (<see cref="AtomicFile"/>), so a file that exists under its final name is
+/// complete (resume relies on it and reads only final names). A write failure (disk full, ...) surfaces as itself at the
+/// next <see cref="Enqueue"/>, <see cref="Flush"/> or <see cref="Complete"/>.
 /// </summary>
 public sealed class CheckpointWriter : IDisposable
 {
@@ -97,27 +96,7 @@ public sealed class CheckpointWriter : IDisposable
         var png = ImageFile.EncodePng(frame);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
-        var temp = TempName(path);
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None)) file.Write(png);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
-
-    /// <summary>A name beside <paramref name="path"/> nobody can predict; never one of the frame names resume reads.</summary>
-    public static string TempName(string path) => $"{path}.{Guid.NewGuid():N}.tmp";
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        AtomicFile.Write(path, png);
     }
 
     public void Dispose()

@@ -120,18 +120,7 @@ public sealed class ResumeRecord
             ("job", JobParameters.All.Select(p => (p.Key, p.ToJson(Job))).Where(f => f.Item2 is not null).ToList()),
             ("loops_finished", (long)LoopsFinished), ("videos_finished", VideosFinished.Select(v => (object?)v).ToList()),
         };
-        var temp = CheckpointWriter.TempName(run.RecordFile);
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var writer = new StreamWriter(file)) writer.Write(JobFile.PythonJson(fields));
-            File.Move(temp, run.RecordFile, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
+        AtomicFile.Write(run.RecordFile, System.Text.Encoding.UTF8.GetBytes(JobFile.PythonJson(fields)));
         KillPoint.Passed();
     }
 

@@ -183,9 +183,9 @@ public sealed class ResumeRecordTests : IDisposable
         var run = new RunFolder(Path.Combine(_temp.FullName, "run"));
         Directory.CreateDirectory(run.LoopDirectory(0));
         File.WriteAllText(run.FramePath(0, 0) + ".tmp", "half");
-        File.WriteAllText(CheckpointWriter.TempName(run.FramePath(0, 0)), "half");
+        File.WriteAllText(AtomicFile.TempName(run.FramePath(0, 0)), "half");
         Assert.Equal((0, 0), run.ResumePoint(5, 1));
-        Assert.NotEqual(CheckpointWriter.TempName("a.png"), CheckpointWriter.TempName("a.png"));
+        Assert.NotEqual(AtomicFile.TempName("a.png"), AtomicFile.TempName("a.png"));
     }
 
     [Fact]
