@@ -66,9 +66,7 @@ public sealed class FrameStore : IDisposable
             if (_plan is not null && !repeated && _bytes > _plan.StoreShareBytes) StartSpilling();
             return;
         }
-        int slot = repeated ? _entries[^1].Slot : _spill.Write(frame.Pixels);
-        _entries.Add((frame.Name, frame.Path, slot));
-        if (!repeated) Keep(slot, frame.Pixels);
+        AddToSpill(frame, repeated);
     }
 
     public void AddRange(IEnumerable<SourceFrame> frames)
@@ -123,11 +121,17 @@ public sealed class FrameStore : IDisposable
         {
             bool repeated = ReferenceEquals(frame.Pixels, previous);
             previous = frame.Pixels;
-            int slot = repeated ? _entries[^1].Slot : _spill.Write(frame.Pixels);
-            _entries.Add((frame.Name, frame.Path, slot));
-            if (!repeated) Keep(slot, frame.Pixels);
+            AddToSpill(frame, repeated);
         }
         _frames.Clear();
+    }
+
+    /// <summary>Writes a frame to the spill (a repeat of the previous one shares its slot) and keeps it on the device as just used.</summary>
+    private void AddToSpill(SourceFrame frame, bool repeated)
+    {
+        int slot = repeated ? _entries[^1].Slot : _spill!.Write(frame.Pixels);
+        _entries.Add((frame.Name, frame.Path, slot));
+        if (!repeated) Keep(slot, frame.Pixels);
     }
 
     private SourceFrame Materialise(int index)
