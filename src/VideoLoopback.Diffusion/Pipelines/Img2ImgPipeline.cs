@@ -169,8 +169,8 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         var prompts = Enumerable.Repeat(p.Prompt, p.BatchSize).ToList();
         var negatives = Enumerable.Repeat(p.NegativePrompt, p.BatchSize).ToList();
         // Encoded once per distinct prompt (the conditioner caches); grouping frames reuses these encodings.
-        var positive = model.Timed(() => conditioner.GetMultiCondLearnedConditioning(prompts, p.Steps));
-        var negative = model.Timed(() => conditioner.GetLearnedConditioning(negatives, p.Steps));
+        var positive = model.TimedText(() => conditioner.GetMultiCondLearnedConditioning(prompts, p.Steps));
+        var negative = model.TimedText(() => conditioner.GetLearnedConditioning(negatives, p.Steps));
         var (width, height) = ProcessingSize(frame);
         Img2ImgInput input;
         using (NewDisposeScope())

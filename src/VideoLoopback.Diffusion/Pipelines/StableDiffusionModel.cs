@@ -1,5 +1,4 @@
 using TorchSharp;
-using System.Diagnostics;
 using VideoLoopback.Diffusion.Checkpoints;
 using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
@@ -56,8 +55,8 @@ public sealed record StableDiffusionLoadOptions
 
 /// <summary>
 /// An SD1.x checkpoint loaded once: UNet, VAE (or a standalone override) and the CLIP text model with one
-/// prompt conditioner (and its encoding cache) per clip-skip value. Time spent in the network forwards is
-/// accumulated in <see cref="ForwardTime"/> so callers can report what lies outside them.
+/// prompt conditioner (and its encoding cache) per clip-skip value. Time and FLOPs spent in the network forwards are
+/// accumulated in <see cref="Forwards"/> so callers can report what lies outside them.
 /// </summary>
 public sealed class StableDiffusionModel : IDisposable
 {
@@ -65,7 +64,6 @@ public sealed class StableDiffusionModel : IDisposable
     public const double LatentScale = CheckpointFamilies.Sd1LatentScale;
 
     private readonly Dictionary<int, PromptConditioner> _conditioners = new();
-    private readonly Stopwatch _forward = new();
     private LoraMerger? _loras;
     private TextualInversionLibrary? _embeddings;
 
@@ -85,7 +83,10 @@ public sealed class StableDiffusionModel : IDisposable
     public bool IsInpainting => Unet.Config.InChannels == 9;
 
     /// <summary>Wall time spent inside UNet, VAE and CLIP forwards since load.</summary>
-    public TimeSpan ForwardTime => _forward.Elapsed;
+    public TimeSpan ForwardTime => Forwards.TotalTime;
+
+    /// <summary>Time and FLOPs of the UNet, VAE and CLIP forwards since load, per network.</summary>
+    public NetworkForwards Forwards { get; } = new();
 
     /// <summary>Checks the file is a checkpoint of a supported family (SD1.x), then loads its networks onto the compute device.</summary>
     public static StableDiffusionModel Load(string checkpointPath, StableDiffusionLoadOptions? options = null)
@@ -164,13 +165,17 @@ public sealed class StableDiffusionModel : IDisposable
         foreach (var conditioner in _conditioners.Values) conditioner.TrimCache(PromptCacheSize);
     }
 
-    /// <summary>Runs <paramref name="work"/> counting its time as network forward time.</summary>
-    public T Timed<T>(Func<T> work)
+    /// <summary>
+    /// Runs <paramref name="work"/>, which may encode text with the CLIP model, counting its time as CLIP forward time and
+    /// the sequences it encodes (cache hits encode none) as CLIP FLOPs.
+    /// </summary>
+    public T TimedText<T>(Func<T> work)
     {
-        bool outer = !_forward.IsRunning;
-        if (outer) _forward.Start();
-        try { return work(); }
-        finally { if (outer) _forward.Stop(); }
+        long before = TextModel.SequenceLayersRun;
+        var result = Forwards.Run(ModelNetwork.Clip, work);
+        Forwards.AddFlops(ModelNetwork.Clip,
+            NetworkFlops.ClipText(TextModel.Config, TextModel.SequenceLayersRun - before, TextModel.Config.MaxPositions, 1));
+        return result;
     }
 
     /// <summary>
@@ -185,7 +190,9 @@ public sealed class StableDiffusionModel : IDisposable
             ? cat([x, (rows.Image ?? throw new ArgumentException("an inpainting UNet needs image conditioning")).to(x.dtype)], 1)
             : x;
         Tensor Forward() => Unet.Forward(input, t, rows.Text, control?.Residuals(input, t, rows));
-        var eps = Timed(Forward);
+        var eps = Forwards.Run(ModelNetwork.Unet, Forward);
+        // ControlNet forwards count in the UNet's time, not in its FLOPs.
+        Forwards.AddFlops(ModelNetwork.Unet, NetworkFlops.Unet(Unet.Config, x.shape[0], x.shape[2], x.shape[3], rows.Text.shape[1]));
         return eps.MoveToOuterDisposeScope();
     }
 
@@ -224,7 +231,8 @@ public sealed class StableDiffusionModel : IDisposable
     {
         if (seeds.Count != images.shape[0]) throw new ArgumentException($"{images.shape[0]} images but {seeds.Count} seeds");
         using var scope = NewDisposeScope();
-        using var posterior = Timed(() => Vae.Encode(images.to(Compute.DType, Device), VaeTiling));
+        using var posterior = Forwards.Run(ModelNetwork.Vae, () => Vae.Encode(images.to(Compute.DType, Device), VaeTiling));
+        Forwards.AddFlops(ModelNetwork.Vae, NetworkFlops.VaeEncode(Vae.Config, images.shape[0], images.shape[2], images.shape[3]));
         var mean = posterior.Mean.to(ScalarType.Float32);
         var std = posterior.Std().to(ScalarType.Float32);
         var noise = stack(seeds.Select(s =>
@@ -252,7 +260,8 @@ public sealed class StableDiffusionModel : IDisposable
         for (long start = 0; start < latents.shape[0]; start += DecodeChunk)
         {
             var chunk = latents.narrow(0, start, Math.Min(DecodeChunk, latents.shape[0] - start));
-            var decoded = Timed(() => Vae.Decode((chunk / LatentScale).to(Compute.DType), VaeTiling)).to(ScalarType.Float32);
+            var decoded = Forwards.Run(ModelNetwork.Vae, () => Vae.Decode((chunk / LatentScale).to(Compute.DType), VaeTiling)).to(ScalarType.Float32);
+            Forwards.AddFlops(ModelNetwork.Vae, NetworkFlops.VaeDecode(Vae.Config, chunk.shape[0], chunk.shape[2], chunk.shape[3]));
             parts.Add(((decoded + 1) / 2).clamp(0, 1));
         }
         return (parts.Count == 1 ? parts[0] : cat(parts)).MoveToOuterDisposeScope();

@@ -40,6 +40,10 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     }
 
     public ClipTextConfig Config { get; }
+
+    /// <summary>Sequences encoded × layers run for each, since creation: what FLOP accounting needs from the encodings.</summary>
+    public long SequenceLayersRun { get; private set; }
+
     public ScalarType DType { get; }
     public Device Device { get; }
 
@@ -103,6 +107,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
         var h = _embeddings.forward(CheckIds(inputIds), fixes);
         int layersToRun = Config.LayerCount - clipSkip + 1;
         for (int i = 0; i < layersToRun; i++) h = _layers[i].forward(h);
+        SequenceLayersRun += inputIds.shape[0] * layersToRun;
         return _finalNorm.forward(h).MoveToOuterDisposeScope();
     }
 
@@ -118,6 +123,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
         var ids = CheckIds(inputIds);
         var hidden = new List<Tensor> { _embeddings.forward(ids) };
         foreach (var layer in _layers) hidden.Add(layer.forward(hidden[^1]));
+        SequenceLayersRun += ids.shape[0] * _layers.Length;
         var last = _finalNorm.forward(hidden[^1]);
         var rows = arange(ids.shape[0], dtype: ScalarType.Int64, device: last.device);
         var pooled = last.index([TensorIndex.Tensor(rows), TensorIndex.Tensor(ids.to(last.device).argmax(-1))]);

@@ -10,13 +10,14 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
-/// Speed of the full-size SD1.5 UNet (random weights) against the machine's own fp32 matmul rate, plus the VAE decoder
-/// and peak memory. The last line is <c>ratio R</c> = UNet GFLOP/s / matmul GFLOP/s.
+/// Speed of the full-size SD1.5 UNet (random weights) against the machine's own fp32 matmul rate and its FMA peak
+/// (<see cref="FmaPeak"/>), plus the VAE decoder and peak memory. The last lines are <c>ratio R</c> = UNet GFLOP/s / matmul
+/// GFLOP/s and <c>peak P</c> = UNet GFLOP/s / FMA peak GFLOP/s.
 /// </summary>
 public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenchCommand
 {
     public static string Name => "unet";
-    public static string Description => "Full-size SD1.5 UNet forward GFLOP/s against an fp32 matmul, VAE decoder time, peak memory.";
+    public static string Description => "Full-size SD1.5 UNet forward GFLOP/s against an fp32 matmul and the FMA peak, VAE decoder time, peak memory.";
 
     public sealed class Settings : UnetBenchSettings
     {
@@ -65,17 +66,20 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         BenchOutput.Line($"unet warm-up forward {warmup.Elapsed.TotalSeconds:F2} s; RSS high-water mark so far {ProcessMemory.PeakResidentBytes() / 1e9:F3} GB");
         MatmulRate.Measure(settings.MatmulSide, on.Device, on.DType); // warm-up
 
-        // The machine may be shared: each UNet forward is bracketed by matmul measurements so both rates see the same load,
-        // and process CPU time is reported beside wall time.
+        // The machine may be shared: each UNet forward is bracketed by matmul and FMA-peak measurements so all rates see the
+        // same load, and process CPU time is reported beside wall time.
         var unetWall = new List<double>();
         var unetCpu = new List<double>();
         var matmulWall = new List<double>();
         var matmulCpu = new List<double>();
+        var fmaPeak = new List<double>();
+        int threads = get_num_threads();
         void Matmul()
         {
             var (wall, cpu) = MatmulRate.Measure(settings.MatmulSide, on.Device, on.DType);
             matmulWall.Add(wall);
             matmulCpu.Add(cpu);
+            fmaPeak.Add(FmaPeak.Measure(threads));
         }
         Matmul();
         for (int i = 0; i < settings.Runs; i++)
@@ -88,13 +92,14 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         double unetSeconds = unetWall.Average();
         double unetRate = flops / unetSeconds / 1e9;
         double matmulRate = matmulWall.Average();
-        int threads = get_num_threads();
+        double peakRate = fmaPeak.Average();
         BenchOutput.Line($"unet {settings.Size}x{settings.Size} (latent {h}x{h}) batch {settings.Batch}: " +
             $"{unetSeconds:F3} s/forward (mean of {settings.Runs}; all: {Joined(unetWall, "F3")}), process CPU {unetCpu.Average():F2} s/forward");
         BenchOutput.Line($"unet {flops / 1e9:F1} GFLOP/forward, {unetRate:F1} GFLOP/s wall, " +
             $"{flops / unetCpu.Average() / 1e9 * threads:F1} GFLOP/s per {threads} busy CPUs");
         BenchOutput.Line($"matmul fp32 {settings.MatmulSide}^3: {matmulRate:F1} GFLOP/s wall (all: {Joined(matmulWall, "F1")}), " +
             $"{matmulCpu.Average() * threads:F1} GFLOP/s per {threads} busy CPUs");
+        BenchOutput.Line($"fma peak fp32 ({FmaPeak.VectorWidth} FMA, {threads} threads): {peakRate:F1} GFLOP/s (all: {Joined(fmaPeak, "F1")})");
         BenchOutput.Line($"ratio by CPU time {flops / unetCpu.Average() / 1e9 / matmulCpu.Average():F2}");
 
         long vaeBytes = 0;
@@ -114,6 +119,7 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         double weights = unetBytes + vaeBytes;
         BenchOutput.Line($"peak memory (process RSS high-water mark) {peak / 1e9:F3} GB = {peak / weights:F2}x the weights ({weights / 1e9:F3} GB UNet + VAE)");
         BenchOutput.Line($"ratio {unetRate / matmulRate:F2}");
+        BenchOutput.Line($"peak {unetRate / peakRate:F2}");
         return 0;
     }
 
