@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Diffusion.Nn;
 
 /// <summary>
-/// GroupNorm whose statistics are always computed in float32, as the reference's GroupNorm32 does,
+/// GroupNorm whose statistics are always computed in float32 or wider, as the reference's GroupNorm32 does,
 /// so half-precision activations do not lose the mean/variance. Parameters: <c>weight</c>, <c>bias</c> [C].
 /// </summary>
 public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>
@@ -37,7 +37,7 @@ public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         Tensor result;
-        if (x.dtype == ScalarType.Float32)
+        if (x.dtype is ScalarType.Float32 or ScalarType.Float64)
         {
             result = nn.functional.group_norm(x, _groups, _weight, _bias, _eps);
         }

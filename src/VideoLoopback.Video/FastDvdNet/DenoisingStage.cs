@@ -38,7 +38,9 @@ internal sealed class DenoisingStage : nn.Module
     public Tensor Forward(Tensor previous, Tensor middle, Tensor next, Tensor noiseMap)
     {
         using var scope = NewDisposeScope();
-        var x0 = inc.forward(cat([previous, noiseMap, middle, noiseMap, next, noiseMap], dim: 1));
+        // Channels-last from the first block on: its second convolution has 90 input channels, which oneDNN gets wrong in
+        // the plain layout (see MemoryLayout); every later layer keeps the layout.
+        var x0 = inc.forward(MemoryLayout.ChannelsLast(cat([previous, noiseMap, middle, noiseMap, next, noiseMap], dim: 1)));
         var x1 = downc0.forward(x0);
         var x2 = downc1.forward(x1);
         x2 = upc2.forward(x2);

@@ -1,6 +1,5 @@
 using TorchSharp;
 using VideoLoopback.Video.Imaging;
-using VideoLoopback.Diffusion.Nn;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -20,23 +19,14 @@ public sealed class FastDvdNetPostProcess : IDisposable
     private readonly FastDvdNetModel _model;
     private readonly long _pixelsPerBatch;
     private readonly ScalarType _computeType;
-    private readonly bool _withoutOneDnn;
 
     /// <param name="model">The network (in eval mode, on the device the frames will be on); owned by this object.</param>
     /// <param name="pixelsPerBatch">Pixels of output frames per network batch; larger is faster until memory runs out.</param>
-    /// <param name="computeType">
-    /// The network's dtype. Default: float32. On the CPU, the bundled libtorch's oneDNN float32 convolutions gave wrong
-    /// results for this network (up to 0.08, even NaN) on the development machine, while its native convolutions match
-    /// the reference to the golden tolerance: so on the CPU the network runs with oneDNN switched off (see
-    /// <see cref="LibTorchSwitches"/>), or, where the switch is unreachable, in float64.
-    /// </param>
+    /// <param name="computeType">The network's dtype. Default: float32.</param>
     public FastDvdNetPostProcess(FastDvdNetModel model, long pixelsPerBatch = DefaultPixelsPerBatch, ScalarType? computeType = null)
     {
         if (pixelsPerBatch <= 0) throw new ArgumentOutOfRangeException(nameof(pixelsPerBatch), pixelsPerBatch, "must be positive");
-        var device = model.parameters().First().device;
-        bool cpu = device.type == DeviceType.CPU;
-        _withoutOneDnn = cpu && computeType is null or ScalarType.Float32 && LibTorchSwitches.Available;
-        _computeType = computeType ?? (cpu && !_withoutOneDnn ? ScalarType.Float64 : ScalarType.Float32);
+        _computeType = computeType ?? ScalarType.Float32;
         model.to(_computeType);
         _model = model;
         _model.eval();
@@ -89,13 +79,13 @@ public sealed class FastDvdNetPostProcess : IDisposable
         using var noGrad = no_grad();
         using var denoiser = new SequenceDenoiser(_model, count, height, width, (float)(noiseSigma / 255.0), frames.device,
             NoisyFrames, framesPerDraw, ChunkFrames(height, width), _computeType);
-        OnNetworkBackend(() => denoiser.Run((start, denoised) =>
+        denoiser.Run((start, denoised) =>
         {
             // (denoised * 255).clip(0, 255).astype(uint8): truncation, not rounding.
             var denoisedBytes = (denoised * 255f).clamp_(0, 255).to(ScalarType.Byte);
             var original = rgb.narrow(0, start, denoised.shape[0]);
             output.narrow(0, start, denoised.shape[0]).narrow(1, 0, 3).copy_(ImageBlend.Blend(original, denoisedBytes, alpha));
-        }));
+        });
         return output;
     }
 
@@ -112,7 +102,7 @@ public sealed class FastDvdNetPostProcess : IDisposable
         using var noGrad = no_grad();
         using var denoiser = new SequenceDenoiser(_model, count, height, width, (float)sigma, noisy.device,
             (start, n) => noisy.narrow(0, start, n).alias(), 1, ChunkFrames(height, width), _computeType);
-        OnNetworkBackend(() => denoiser.Run((start, denoised) => output.narrow(0, start, denoised.shape[0]).copy_(denoised)));
+        denoiser.Run((start, denoised) => output.narrow(0, start, denoised.shape[0]).copy_(denoised));
         return output;
     }
 
@@ -130,17 +120,9 @@ public sealed class FastDvdNetPostProcess : IDisposable
         var (padBottom, padRight) = (SequenceDenoiser.PadToMultipleOf4(height), SequenceDenoiser.PadToMultipleOf4(width));
         var padded = padBottom > 0 || padRight > 0 ? F.pad(window, [0, padRight, 0, padBottom], PaddingModes.Reflect) : window;
         var noiseMap = full([window.shape[0], 1, padded.shape[2], padded.shape[3]], sigma, window.dtype, window.device);
-        Tensor? denoised = null;
-        OnNetworkBackend(() => denoised = _model.Forward(padded, noiseMap));
-        var output = denoised!.clamp(0.0, 1.0).narrow(2, 0, height).narrow(3, 0, width).to(inputType);
+        var denoised = _model.Forward(padded, noiseMap);
+        var output = denoised.clamp(0.0, 1.0).narrow(2, 0, height).narrow(3, 0, width).to(inputType);
         return output.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Runs network work with oneDNN off where the constructor chose that (CPU float32), else as it is.</summary>
-    private void OnNetworkBackend(Action work)
-    {
-        if (_withoutOneDnn) LibTorchSwitches.WithoutOneDnn(work);
-        else work();
     }
 
     private int ChunkFrames(long height, long width)

@@ -29,6 +29,14 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         [Description("VAE decoder output side in pixels; 0 skips it. Default 512.")]
         public int VaeSize { get; init; } = 512;
 
+        [CommandOption("--profile")]
+        [Description("After the timed forwards, one more forward timed per kind of operation (see UnetProfile).")]
+        public bool Profile { get; init; }
+
+        [CommandOption("--check-float64")]
+        [Description("Last of all, the max-abs difference of the UNet's eps from a float64 run of the same weights (needs 3x the UNet's memory).")]
+        public bool CheckFloat64 { get; init; }
+
         [CommandOption("--matmul <N>")]
         [Description("Side of the square fp32 matmul used as the reference rate. Default 2048.")]
         public int MatmulSide { get; init; } = 2048;
@@ -102,6 +110,8 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         BenchOutput.Line($"fma peak fp32 ({FmaPeak.VectorWidth} FMA, {threads} threads): {peakRate:F1} GFLOP/s (all: {Joined(fmaPeak, "F1")})");
         BenchOutput.Line($"ratio by CPU time {flops / unetCpu.Average() / 1e9 / matmulCpu.Average():F2}");
 
+        if (settings.Profile) UnetProfile.Run(unet, x, t, ctx);
+
         long vaeBytes = 0;
         if (settings.VaeSize > 0)
         {
@@ -119,6 +129,7 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         double weights = unetBytes + vaeBytes;
         BenchOutput.Line($"peak memory (process RSS high-water mark) {peak / 1e9:F3} GB = {peak / weights:F2}x the weights ({weights / 1e9:F3} GB UNet + VAE)");
         BenchOutput.Line($"ratio {unetRate / matmulRate:F2}");
+        if (settings.CheckFloat64) UnetFloat64Check.Run(unet, x, t, ctx);
         BenchOutput.Line($"peak {unetRate / peakRate:F2}");
         return 0;
     }
