@@ -32,10 +32,10 @@ public sealed class CrossAttention : nn.Module
     public Tensor Forward(Tensor x, Tensor? context)
     {
         var source = context ?? x;
-        using var q = _toQ.call(x);
-        using var k = _toK.call(source);
-        using var v = _toV.call(source);
+        using var q = TokenLinear.Apply(_toQ, x);
+        using var k = TokenLinear.Apply(_toK, source);
+        using var v = TokenLinear.Apply(_toV, source);
         using var o = Attention.MultiHead(q, k, v, _heads);
-        return _toOut.call(o);
+        return TokenLinear.Apply(_toOut, o);
     }
 }

@@ -24,12 +24,12 @@ public sealed class GegluFeedForward : nn.Module
     // x [B,N,C] -> [B,N,C]
     public Tensor Forward(Tensor x)
     {
-        using var projected = _proj.call(x);
+        using var projected = TokenLinear.Apply(_proj, x);
         var halves = projected.chunk(2, -1);
         using var value = halves[0];
         using var gate = halves[1];
         using var gated = nn.functional.gelu(gate);
         gated.mul_(value);
-        return _out.call(gated);
+        return TokenLinear.Apply(_out, gated);
     }
 }

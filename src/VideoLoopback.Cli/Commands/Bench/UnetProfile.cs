@@ -37,9 +37,11 @@ public static class UnetProfile
             k.Flops += flops;
         }
         long[]? pendingQuery = null;
+        var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
         foreach (var (name, module) in unet.named_modules())
         {
-            if (module is not nn.Module<Tensor, Tensor> leaf) continue;
+            // A module registered under two names (a slot list and its parent) is listed twice: hook it once.
+            if (module is not nn.Module<Tensor, Tensor> leaf || !seen.Add(module)) continue;
             Func<Tensor, Tensor, (string, double)>? classify = module switch
             {
                 Conv2d conv => (input, output) => ($"conv {conv.kernel_size[0]}x{conv.kernel_size[1]}",
