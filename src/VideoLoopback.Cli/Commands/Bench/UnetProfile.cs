@@ -12,7 +12,8 @@ namespace VideoLoopback.Cli.Commands.Bench;
 /// Where a UNet forward spends its time, by kind of operation: convolutions (3×3, 1×1), linear layers, GroupNorm (with
 /// its fused SiLU), LayerNorm, timed around each module call; the attention core (softmax(q kᵀ) v), timed by replaying
 /// the forward's attention shapes; and the rest (element-wise work, activations, layout copies, concatenations,
-/// resampling) as the remainder. CPU only: the operations are synchronous there, so a clock around a call times it.
+/// resampling) as the remainder. Token linears that run through <see cref="TokenLinear"/> call no module, so they and the
+/// attention core they feed count in the remainder. CPU only: the operations are synchronous there, so a clock around a call times it.
 /// </summary>
 public static class UnetProfile
 {
