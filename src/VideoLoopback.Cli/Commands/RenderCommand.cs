@@ -27,6 +27,9 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         public string? Generator { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu or cuda (default: cuda when available).")]
         public string? Device { get; init; }
+        [CommandOption("--dtype <DTYPE>")]
+        [Description("Compute dtype of --generator sd: fp32, bf16 or fp16. Default fp32 on the CPU (faithful to the reference), fp16 on CUDA; with --resume, the run's. bf16 needs a GPU or a CPU with avx512_bf16 or AMX (about 2x faster there, within the tolerances README states); fp16 on a CPU works but is slow.")]
+        public string? Dtype { get; init; }
         [CommandOption("--no-video")][Description("Write the frames only, no mp4.")]
         public bool NoVideo { get; init; }
         [CommandOption("--no-preview")][Description("No preview.png in the run folder (with --generator sd it shows the frame being sampled, once a second).")]
@@ -57,17 +60,19 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             foreach (var warning in JobValidator.Validate(job, schedules))
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
             var device = SelectDevice(settings.Device);
+            var dtypeOption = RenderGenerators.DtypeRecordName(settings.Dtype);
+            var dtype = RenderGenerators.ResolveDtype(record is null ? dtypeOption : record.ResumeDtype(dtypeOption), device);
             // A new run folder is claimed now, so the preview knows where to go before the engine starts.
             var run = settings.Resume is null ? claimed = RunFolder.Claim(job.OutputDir, RenderOptions.Now()) : RunFolder.For(job.OutputDir, timestamp!);
             var preview = settings.NoPreview ? null : new LatentPreview(Path.Combine(run.Directory, "preview.png"));
             using var generator = RenderGenerators.Create(generatorName, job, device,
-                w => AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"), preview is null ? null : preview.OnStep);
+                w => AnsiConsole.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"), preview is null ? null : preview.OnStep, dtype);
             var engine = new LoopbackEngine(job, generator, schedules, device);
             var options = new RenderOptions
             {
                 Timestamp = run.Timestamp, Resume = settings.Resume is not null, EncodeVideos = !settings.NoVideo,
                 Run = settings.Resume is null ? run : null, Generator = generatorName,
-                Dtype = generatorName != "sd" ? "" : device.type == TorchSharp.DeviceType.CPU ? "float32" : "float16",
+                Dtype = generatorName != "sd" ? "" : Diffusion.Nn.ComputePrecision.RecordName(dtype),
                 Warn = w => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(w)}[/]"),
             };
             var result = Render(engine, options, cancel.Token);

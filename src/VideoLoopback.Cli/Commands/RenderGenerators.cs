@@ -24,23 +24,45 @@ public static class RenderGenerators
     /// <summary>Creates the named generator for <paramref name="job"/>; unknown or unavailable generators throw <see cref="JobException"/>.</summary>
     /// <param name="warn">Where LoRA lookups report names not found (WebUI warns and goes on).</param>
     /// <param name="onSamplerStep">Sees every sampler step of the sd generator (the live preview); the fake has no steps.</param>
+    /// <param name="dtype">The sd generator's compute dtype (<see cref="ResolveDtype"/>); null: the device's default.</param>
     public static IFrameGenerator Create(string name, JobSpec job, Device device, Action<string>? warn = null,
-        Action<SamplerStep>? onSamplerStep = null) => name switch
+        Action<SamplerStep>? onSamplerStep = null, ScalarType? dtype = null) => name switch
     {
         "fake" => new FakeGenerator(),
-        "sd" => CreateStableDiffusion(job.Model ?? DefaultCheckpoint, device, job.SamplerName, job, warn ?? (_ => { }), onSamplerStep),
+        "sd" => CreateStableDiffusion(job.Model ?? DefaultCheckpoint, device, job.SamplerName, job, warn ?? (_ => { }), onSamplerStep, dtype),
         _ => throw new JobException($"--generator '{name}' is unknown, expected one of: {string.Join(", ", Names)}"),
     };
 
-    /// <summary>Loads the checkpoint once (fp32 on the CPU, fp16 on a GPU); every loading problem becomes one job error line.</summary>
+    /// <summary>
+    /// The compute dtype of <c>--dtype</c> (any name <see cref="ComputePrecision.Parse"/> takes; null: fp32 on the CPU,
+    /// fp16 on a GPU), checked against the device before anything loads.
+    /// </summary>
+    public static ScalarType ResolveDtype(string? option, Device device)
+    {
+        try { return ComputePrecision.Resolve(option, device); }
+        catch (ArgumentException e) { throw new JobException($"--dtype: {e.Message}"); }
+    }
+
+    /// <summary>The resume record's name of a <c>--dtype</c> value, to compare with the recorded one; null stays null.</summary>
+    public static string? DtypeRecordName(string? option)
+    {
+        if (option is null) return null;
+        try { return ComputePrecision.RecordName(ComputePrecision.Parse(option)); }
+        catch (ArgumentException e) { throw new JobException($"--dtype: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Loads the checkpoint once, computing in <paramref name="dtype"/> (default fp32 on the CPU, fp16 on a GPU); every
+    /// loading problem becomes one job error line.
+    /// </summary>
     public static StableDiffusionFrameGenerator CreateStableDiffusion(string checkpoint, Device device, string samplerName = "Euler a",
-        JobSpec? job = null, Action<string>? warn = null, Action<SamplerStep>? onSamplerStep = null)
+        JobSpec? job = null, Action<string>? warn = null, Action<SamplerStep>? onSamplerStep = null, ScalarType? dtype = null)
     {
         try { SamplerRegistry.Resolve(samplerName, job?.Scheduler); }
         catch (ArgumentException e) { throw new JobException($"sampler_name: {e.Message}"); }
         if (!File.Exists(checkpoint))
             throw new JobException($"--generator sd: checkpoint '{checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH (--generator fake dry-runs the job without weights)");
-        var compute = new ModuleDevice(device, device.type == DeviceType.CPU ? ScalarType.Float32 : ScalarType.Float16);
+        var compute = new ModuleDevice(device, dtype ?? ComputePrecision.DefaultFor(device));
         StableDiffusionModel model;
         try
         {

@@ -15,8 +15,8 @@ public static class Layers
     public static Linear Linear(long inFeatures, long outFeatures, ModuleDevice on, bool bias = true) =>
         nn.Linear(inFeatures, outFeatures, hasBias: bias, device: on.Device, dtype: on.DType);
 
-    public static LayerNorm LayerNorm(long features, ModuleDevice on, double eps = 1e-5) =>
-        nn.LayerNorm(features, eps, device: on.Device, dtype: on.DType);
+    /// <summary>Statistics in float32 whatever the dtype (<see cref="LayerNorm32"/>).</summary>
+    public static LayerNorm32 LayerNorm(long features, ModuleDevice on, double eps = 1e-5) => new(features, on, eps);
 
     public static Embedding Embedding(long count, long width, ModuleDevice on) =>
         nn.Embedding(count, width, device: on.Device, dtype: on.DType);

@@ -8,7 +8,7 @@ namespace VideoLoopback.Diffusion.Text;
 /// <summary>One pre-norm transformer layer: x + attn(ln1(x)), then x + mlp(ln2(x)).</summary>
 internal sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor>
 {
-    private readonly LayerNorm _norm1, _norm2;
+    private readonly LayerNorm32 _norm1, _norm2;
     private readonly ClipAttention _attention;
     private readonly ClipMlp _mlp;
 

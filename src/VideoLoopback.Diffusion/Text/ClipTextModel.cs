@@ -22,7 +22,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
 
     private readonly ClipTextEmbeddings _embeddings;
     private readonly ClipEncoderLayer[] _layers;
-    private readonly LayerNorm _finalNorm;
+    private readonly LayerNorm32 _finalNorm;
 
     /// <summary>A model of <paramref name="config"/>'s size on <paramref name="on"/>, its weights still to be bound.</summary>
     public ClipTextModel(ClipTextConfig config, ModuleDevice on) : base(nameof(ClipTextModel))

@@ -13,7 +13,7 @@ public sealed class BasicTransformerBlock : nn.Module
 {
     private readonly CrossAttention _attn1, _attn2;
     private readonly GegluFeedForward _ff;
-    private readonly LayerNorm _norm1, _norm2, _norm3;
+    private readonly LayerNorm32 _norm1, _norm2, _norm3;
 
     public BasicTransformerBlock(long dim, long contextDim, long heads, ModuleDevice on) : base(nameof(BasicTransformerBlock))
     {

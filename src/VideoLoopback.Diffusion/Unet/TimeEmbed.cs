@@ -32,11 +32,19 @@ public sealed class TimeEmbed : nn.Module
     public (Tensor Emb, Tensor Context) Conditioning(Tensor timesteps, Tensor context) =>
         (Forward(timesteps), context.to(_on.DType, _on.Device));
 
-    /// <summary>timesteps (any shape with B values) -> [B,4*model_channels] in the network's dtype on its device.</summary>
+    /// <summary>
+    /// timesteps (any shape with B values) -> [B,4*model_channels] in the network's dtype on its device. In half precision
+    /// the MLP runs in float32 and only its output is rounded: sin/cos of t*f reach t = 999 and need float32's bits to keep
+    /// neighbouring timesteps apart, and the two small matmuls cost nothing next to the UNet.
+    /// </summary>
     public Tensor Forward(Tensor timesteps)
     {
         using var scope = NewDisposeScope();
-        var t = TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).to(_on.Device), _config.TimeEmbedInput).to(_on.DType);
-        return _out.call(nn.functional.silu(_in.call(t))).MoveToOuterDisposeScope();
+        var t = TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).to(_on.Device), _config.TimeEmbedInput);
+        if (_on.DType == ScalarType.Float32)
+            return _out.call(nn.functional.silu(_in.call(t))).MoveToOuterDisposeScope();
+        static Tensor Linear32(Linear layer, Tensor x) =>
+            nn.functional.linear(x, layer.weight!.to(ScalarType.Float32), layer.bias?.to(ScalarType.Float32));
+        return Linear32(_out, nn.functional.silu(Linear32(_in, t))).to(_on.DType).MoveToOuterDisposeScope();
     }
 }

@@ -98,7 +98,7 @@ public sealed class UnetModel : nn.Module
             h = block.Forward(joined, emb, ctx);
             joined.Dispose();
         }
-        var eps = _outConv.call(_outNorm.call(h)).to(x.dtype);
+        var eps = BFloat16ConvFallback.Call(_outConv, _outNorm.call(h)).to(x.dtype);
         return eps.MoveToOuterDisposeScope();
     }
 

@@ -67,6 +67,6 @@ public sealed class VaeDecoder : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var normed = LayerChain.Run(z, [_convIn, .. _mid, .. _up, _normOut]);
-        return _convOut.call(normed).MoveToOuterDisposeScope();
+        return BFloat16ConvFallback.Call(_convOut, normed).MoveToOuterDisposeScope();
     }
 }

@@ -65,6 +65,6 @@ public sealed class VaeEncoder : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var normed = LayerChain.Run(image, [_convIn, .. _down, .. _mid, _normOut]);
-        return _convOut.call(normed).MoveToOuterDisposeScope();
+        return BFloat16ConvFallback.Call(_convOut, normed).MoveToOuterDisposeScope();
     }
 }

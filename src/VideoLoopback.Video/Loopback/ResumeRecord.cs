@@ -99,6 +99,16 @@ public sealed class ResumeRecord
         option is null || option == Generator ? Generator
         : throw new JobException($"--resume: --generator would change frames already rendered: the run has '{Generator}', the option gives '{option}'");
 
+    /// <summary>
+    /// The compute dtype to resume with (a record name: float32, bfloat16, float16): the recorded one; a <c>--dtype</c> that
+    /// names another is refused, as it changes every frame. <paramref name="option"/> is already a record name, or null.
+    /// A run recorded without a dtype (the fake generator's) takes the option.
+    /// </summary>
+    public string? ResumeDtype(string? option) =>
+        Dtype.Length == 0 ? option
+        : option is null || option == Dtype ? Dtype
+        : throw new JobException($"--resume: --dtype would change frames already rendered: the run has '{Dtype}', the option gives '{option}'");
+
     /// <summary>Stops a resume whose checkpoint or input changed since the run started; warns when the engine did.</summary>
     public void CheckUnchanged(string modelHash, Action<string> warn)
     {

@@ -66,6 +66,32 @@ public sealed class Img2ImgCommandTests : IDisposable
     }
 
     [Fact]
+    public void DtypeOptionComputesInThatDtypeOrFailsBeforeLoading()
+    {
+        (int Code, string Log, string Output) Run(string dtype)
+        {
+            var output = Path.Combine(_temp.FullName, dtype);
+            var (code, log) = CliProcess.RunCli("img2img", "--checkpoint", Tiny, "--init", Init(), "--prompt", "a cat", "--steps", "2",
+                "--denoising", "0.5", "--seed", "42", "--width", "32", "--height", "32", "--output", output, "--dtype", dtype);
+            return (code, log, output);
+        }
+        var fp32 = Run("fp32");
+        Assert.True(fp32.Code == 0, fp32.Log);
+        foreach (var dtype in Diffusion.Nn.CpuFeatures.HasBFloat16 ? new[] { "fp16", "bf16" } : ["fp16"])
+        {
+            var reduced = Run(dtype);
+            Assert.True(reduced.Code == 0, $"img2img --dtype {dtype} failed ({reduced.Code}): {reduced.Log}");
+            var a = ImageFile.Read(Directory.GetFiles(fp32.Output, "*.png").Single()).Image;
+            var b = ImageFile.Read(Directory.GetFiles(reduced.Output, "*.png").Single()).Image;
+            Assert.Equal(a.shape, b.shape);
+        }
+        var bad = Run("fp8");
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("error: --dtype: 'fp8' is unknown, expected one of: fp32, bf16, fp16", bad.Log);
+        Assert.False(Directory.Exists(bad.Output));
+    }
+
+    [Fact]
     public void WritesPngsWithWebUiParameters()
     {
         var output = Path.Combine(_temp.FullName, "out");

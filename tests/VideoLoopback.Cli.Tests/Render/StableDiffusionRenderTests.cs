@@ -38,6 +38,33 @@ public sealed class StableDiffusionRenderTests : IDisposable
         }
     }
 
+    /// <summary>bf16 where the CPU has it: the render completes, the record keeps the dtype and a resume in another is refused.</summary>
+    [Fact]
+    public void BFloat16RenderIsRecordedAndAResumeInAnotherDtypeIsRefused()
+    {
+        if (!Diffusion.Nn.CpuFeatures.HasBFloat16) return; // bf16 is refused on this CPU (ComputePrecisionTests)
+        var output = Path.Combine(_temp.FullName, "out");
+        var (code, log) = CliProcess.RunCli("render", "--generator", "sd", "--checkpoint", Tiny, "--device", "cpu", "--dtype", "bf16", "--no-video",
+            "--input", InputImage(), "--max-frames", "1", "--output", output, "--loop-n", "1", "--width", "32", "--height", "32",
+            "--steps", "2", "--denoising-strength", "0.5", "--seed", "3", "--prompt", "a red fox");
+        Assert.True(code == 0, $"bf16 render failed ({code}): {log}");
+        var run = Assert.Single(Directory.GetDirectories(output));
+        var record = Assert.Single(Directory.GetFiles(run, "*.resume.json"));
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(record)))
+            Assert.Equal("bfloat16", json.RootElement.GetProperty("dtype").GetString());
+        (code, log) = CliProcess.RunCli("render", "--resume", run, "--dtype", "fp32", "--no-video");
+        Assert.Equal(1, code);
+        Assert.Contains("--dtype would change frames already rendered: the run has 'bfloat16', the option gives 'float32'", log);
+    }
+
+    [Fact]
+    public void UnknownDtypeIsOneErrorBeforeLoading()
+    {
+        var (code, log) = CliProcess.RunCli("render", "--generator", "sd", "--checkpoint", Tiny, "--device", "cpu", "--dtype", "fp8", "--input", InputImage(), "--output", Path.Combine(_temp.FullName, "out"), "--width", "32", "--height", "32", "--prompt", "x");
+        Assert.Equal(1, code);
+        Assert.Contains("error: --dtype: 'fp8' is unknown, expected one of: fp32, bf16, fp16", log);
+    }
+
     [Fact]
     public void MissingWeightsSayHowToGetThem()
     {

@@ -92,6 +92,20 @@ public sealed class ResumeRecordTests : IDisposable
     }
 
     [Fact]
+    public void DifferentDtypeIsRefusedAndTheRecordedOneKept()
+    {
+        var record = new ResumeRecord { Job = new JobSpec(), Generator = "sd", Dtype = "bfloat16" };
+        var e = Assert.Throws<JobException>(() => record.ResumeDtype("float32"));
+        Assert.Equal("--resume: --dtype would change frames already rendered: the run has 'bfloat16', the option gives 'float32'", e.Message);
+        Assert.Equal("bfloat16", record.ResumeDtype(null));
+        Assert.Equal("bfloat16", record.ResumeDtype("bfloat16"));
+        // A run without a dtype (the fake generator) takes the option.
+        var fake = new ResumeRecord { Job = new JobSpec(), Generator = "fake" };
+        Assert.Equal("float16", fake.ResumeDtype("float16"));
+        Assert.Null(fake.ResumeDtype(null));
+    }
+
+    [Fact]
     public void SameValueOrExtendingOptionIsTaken()
     {
         var run = new RunFolder(Render(Job("out")).RunDirectory);

@@ -11,6 +11,7 @@ public static class BenchCommands
         Add<BenchLoadCommand>(bench);
         Add<BenchTextCommand>(bench);
         Add<BenchUnetCommand>(bench);
+        Add<BenchDtypeCommand>(bench);
         Add<BenchImagingCommand>(bench);
         Add<BenchSchedulesCommand>(bench);
         Add<BenchRenderCommand>(bench);

@@ -41,11 +41,16 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         [Description("Side of the square fp32 matmul used as the reference rate. Default 2048.")]
         public int MatmulSide { get; init; } = 2048;
 
+        [CommandOption("--dtype <DTYPE>")]
+        [Description("Also run the UNet in bf16 or fp16, interleaved with fp32 in this run: s/forward of each and the speed-up.")]
+        public string? Dtype { get; init; }
+
         public override ValidationResult Validate() =>
             base.Validate() is { Successful: false } failed ? failed
             : Runs < 1 ? ValidationResult.Error("--runs must be at least 1")
             : VaeSize < 0 || VaeSize % 8 != 0 ? ValidationResult.Error("--vae-size must be 0 or a multiple of 8")
             : MatmulSide < 256 ? ValidationResult.Error("--matmul must be at least 256")
+            : Dtype is not (null or "bf16" or "fp16") ? ValidationResult.Error("--dtype must be bf16 or fp16 (fp32 always runs)")
             : ValidationResult.Success();
     }
 
@@ -109,6 +114,8 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
             $"{matmulCpu.Average() * threads:F1} GFLOP/s per {threads} busy CPUs");
         BenchOutput.Line($"fma peak fp32 ({FmaPeak.VectorWidth} FMA, {threads} threads): {peakRate:F1} GFLOP/s (all: {Joined(fmaPeak, "F1")})");
         BenchOutput.Line($"ratio by CPU time {flops / unetCpu.Average() / 1e9 / matmulCpu.Average():F2}");
+        if (settings.Dtype is { } reduced)
+            BenchUnetDtype.Run(unet, Commands.RenderGenerators.ResolveDtype(reduced, on.Device), x, t, ctx, settings.Runs);
 
         if (settings.Profile) UnetProfile.Run(unet, x, t, ctx);
 

@@ -18,7 +18,7 @@ public class BenchCommandsTests
     public void ListsEveryBenchmarkByItsName()
     {
         var result = Bench("--help");
-        foreach (var name in new[] { "load", "unet", "text", "sampling", "render", "imaging", "schedules", "lora", "controlnet", "fastdvdnet" })
+        foreach (var name in new[] { "load", "unet", "dtype", "text", "sampling", "render", "imaging", "schedules", "lora", "controlnet", "fastdvdnet" })
             Assert.Contains(name, result.Output);
     }
 
@@ -30,6 +30,8 @@ public class BenchCommandsTests
     [InlineData("unet", "--batch", "0", "--batch must be at least 1")]
     [InlineData("controlnet", "--runs", "0", "--runs must be at least 1")]
     [InlineData("text", "--iterations", "0", "--iterations must be at least 1")]
+    [InlineData("unet", "--dtype", "fp32", "--dtype must be bf16 or fp16 (fp32 always runs)")]
+    [InlineData("dtype", "--dtype", "fp8", "--dtype must be bf16 or fp16")]
     public void RejectsBadSharedOptionsBeforeRunning(string command, string option, string value, string message)
     {
         var result = Bench(command, option, value);
