@@ -1,4 +1,4 @@
-using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using VideoLoopback.Diffusion.Checkpoints.Pickles;
 using VideoLoopback.Diffusion.Safetensors;
 using static TorchSharp.torch;
@@ -9,18 +9,18 @@ namespace VideoLoopback.Diffusion.Checkpoints;
 /// A state dict saved with <c>torch.save</c> (<c>.ckpt</c>/<c>.pth</c>/<c>.pt</c>), in the zip format of PyTorch 1.6 and later or
 /// the legacy format before it, read with our own restricted unpickler: nothing from the file runs (see <see cref="PickleGlobals"/>).
 /// Opening reads only the pickled structure and checks every tensor's view against the bytes its storage has in the file;
-/// tensor data is memory-mapped and copied one tensor at a time. A state dict wrapped under <c>state_dict</c> (Lightning
+/// tensor data is read one tensor at a time with positioned reads straight into the tensor's memory; nothing maps the file. A state dict wrapped under <c>state_dict</c> (Lightning
 /// checkpoints, next to <c>global_step</c> and the like) is unwrapped; other nested dicts give dotted keys.
 /// </summary>
 public sealed class PickledStateDict : IDisposable
 {
-    private readonly MemoryMappedFile? _mapping;
+    private readonly TensorFileReader _reader;
     private readonly Dictionary<string, PickledTensor> _tensors;
 
-    private PickledStateDict(string path, MemoryMappedFile? mapping, Dictionary<string, PickledTensor> tensors)
+    private PickledStateDict(string path, TensorFileReader reader, Dictionary<string, PickledTensor> tensors)
     {
         FilePath = path;
-        _mapping = mapping;
+        _reader = reader;
         _tensors = tensors;
         Tensors = tensors.Select(t => new TensorDescriptor(t.Key, t.Value.Shape, t.Value.Storage.DType)).ToList();
     }
@@ -51,17 +51,18 @@ public sealed class PickledStateDict : IDisposable
     {
         if (Directory.Exists(path)) throw new InvalidDataException($"{path}: is a directory, not a PyTorch checkpoint");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        // The structure and the tensor data are read through one handle: a file replaced on disk meanwhile cannot mix two files.
+        var reader = TensorFileReader.Open(path, (problem, cause) => new InvalidDataException($"{path}: {problem}", cause));
+        bool opened = false;
         try
         {
             Dictionary<string, PickledTensor> tensors;
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+            using (var stream = new FileStream(new SafeFileHandle(reader.Handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1 << 16))
                 tensors = StateDict(ReadObject(stream));
             if (tensors.Count == 0) throw new PickleException("the pickle holds no tensors (expected a state dict)");
             foreach (var (name, tensor) in tensors) Check(name, tensor);
-            var mapping = tensors.Values.Any(t => t.ElementCount > 0)
-                ? MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read)
-                : null;
-            return new PickledStateDict(path, mapping, tensors);
+            opened = true;
+            return new PickledStateDict(path, reader, tensors);
         }
         catch (PickleException e)
         {
@@ -76,40 +77,75 @@ public sealed class PickledStateDict : IDisposable
             // A backstop: numbers the checks above did not foresee still name the file instead of escaping as they are.
             throw new InvalidDataException($"{path}: malformed ({e.Message})", e);
         }
+        finally
+        {
+            if (!opened) reader.Dispose();
+        }
     }
 
     public bool Contains(string name) => _tensors.ContainsKey(name);
 
     /// <summary>
-    /// Materialises one tensor on <paramref name="device"/> in <paramref name="dtype"/> (default: as stored): the storage elements
-    /// its view spans are copied from the mapping, then gathered through its strides when it is not contiguous.
+    /// Materialises one tensor on <paramref name="device"/> in <paramref name="dtype"/> (default: as stored). A contiguous view
+    /// is read once straight into its own memory; a strided one reads the storage elements it spans, then gathers them.
     /// </summary>
     public Tensor Load(string name, ScalarType? dtype = null, Device? device = null)
     {
-        if (!_tensors.TryGetValue(name, out var tensor)) throw new InvalidDataException($"{FilePath}: no tensor named '{name}'");
-        var stored = tensor.Storage.DType.ToScalarType();
-        using var scope = NewDisposeScope();
-        var (first, count) = tensor.Span();
-        var flat = empty(count, stored, CPU);
-        int size = tensor.Storage.DType.ByteSize();
-        if (count > 0 && tensor.Storage.CompressedLength >= 0) Inflate(tensor.Storage, first * size, flat);
-        else if (count > 0) MappedTensorData.CopyInto(_mapping!, tensor.Storage.FileOffset + first * size, count * size, flat);
-        var cpu = tensor.IsContiguous ? flat.reshape(tensor.Shape) : flat.as_strided(tensor.Shape, tensor.Strides, 0).contiguous();
-        var target = dtype ?? stored;
-        var result = (device is null || device.type == TorchSharp.DeviceType.CPU) && target == stored ? cpu : cpu.to(target, device ?? CPU);
-        return result.MoveToOuterDisposeScope();
+        var tensor = Find(name);
+        var target = dtype ?? tensor.Storage.DType.ToScalarType();
+        var result = device is null || device.type == TorchSharp.DeviceType.CPU
+            ? HugePages.Empty(tensor.Shape, target)
+            : empty(tensor.Shape, target, device);
+        try
+        {
+            LoadInto(name, tensor, result);
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
     }
 
-    public void Dispose() => _mapping?.Dispose();
+    /// <summary>Fills <paramref name="destination"/> (same element count, any dtype and device) with tensor <paramref name="name"/>.</summary>
+    public void LoadInto(string name, Tensor destination) => LoadInto(name, Find(name), destination);
+
+    public void Dispose() => _reader.Dispose();
+
+    private PickledTensor Find(string name) =>
+        _tensors.TryGetValue(name, out var tensor) ? tensor : throw new InvalidDataException($"{FilePath}: no tensor named '{name}'");
+
+    private void LoadInto(string name, PickledTensor tensor, Tensor destination)
+    {
+        var (first, count) = tensor.Span();
+        if (destination.numel() != tensor.ElementCount)
+            throw new ArgumentException($"{FilePath}: tensor '{name}' has {tensor.ElementCount} elements, the destination {destination.numel()}");
+        if (count == 0) return;
+        var stored = tensor.Storage.DType.ToScalarType();
+        int size = tensor.Storage.DType.ByteSize();
+        if (tensor.IsContiguous && tensor.Storage.CompressedLength < 0)
+        {
+            _reader.ReadInto(tensor.Storage.FileOffset + first * size, stored, destination);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var flat = empty(count, stored, CPU);
+        if (tensor.Storage.CompressedLength >= 0) Inflate(tensor.Storage, first * size, flat);
+        else _reader.ReadBytes(tensor.Storage.FileOffset + first * size, flat);
+        var gathered = tensor.IsContiguous ? flat.reshape(tensor.Shape) : flat.as_strided(tensor.Shape, tensor.Strides, 0);
+        destination.copy_(gathered);
+    }
 
     /// <summary>
-    /// A deflated storage (zip files written by other tools than PyTorch, e.g. TorchSharp.PyBridge) cannot be mapped: it is
-    /// inflated up to the end of the tensor's span, and the span copied into <paramref name="destination"/>.
+    /// A deflated storage (zip files written by other tools than PyTorch, e.g. TorchSharp.PyBridge) cannot be read in place:
+    /// it is inflated up to the end of the tensor's span, and the span copied into <paramref name="destination"/>.
     /// </summary>
     private void Inflate(PickledStorage storage, long skipBytes, Tensor destination)
     {
-        using var compressed = _mapping!.CreateViewStream(storage.FileOffset, storage.CompressedLength, MemoryMappedFileAccess.Read);
-        using var inflate = new System.IO.Compression.DeflateStream(compressed, System.IO.Compression.CompressionMode.Decompress);
+        using var file = new FileStream(new SafeFileHandle(_reader.Handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1 << 16);
+        file.Position = storage.FileOffset;
+        using var inflate = new System.IO.Compression.DeflateStream(file, System.IO.Compression.CompressionMode.Decompress);
         try
         {
             var skip = new byte[Math.Min(skipBytes, 1 << 20)];

@@ -7,19 +7,23 @@ namespace VideoLoopback.Diffusion.Checkpoints;
 /// <summary>
 /// A model file as detection and every network's loader read it, whatever its format: a <c>.safetensors</c> file or a
 /// PyTorch pickle (<c>.ckpt</c>/<c>.pth</c>/<c>.pt</c>, zip or legacy format, read without running its code). Only names,
-/// shapes and dtypes are read on open; tensors are copied one at a time from the file's memory mapping when asked for.
+/// shapes and dtypes are read on open; tensors are read one at a time, when asked for, straight into their own memory.
+/// Nothing maps the file: tensors loaded from it stay valid when it is truncated, replaced or deleted afterwards.
 /// </summary>
 public sealed class StateDictFile : IDisposable
 {
     private readonly Func<string, ScalarType?, Device?, Tensor> _load;
+    private readonly Action<string, Tensor> _loadInto;
     private readonly IDisposable? _owned;
     private readonly Dictionary<string, TensorDescriptor> _byName;
 
-    private StateDictFile(string path, IReadOnlyList<TensorDescriptor> tensors, Func<string, ScalarType?, Device?, Tensor> load, IDisposable? owned)
+    private StateDictFile(string path, IReadOnlyList<TensorDescriptor> tensors, Func<string, ScalarType?, Device?, Tensor> load,
+        Action<string, Tensor> loadInto, IDisposable? owned)
     {
         Path = path;
         Tensors = tensors;
         _load = load;
+        _loadInto = loadInto;
         _owned = owned;
         _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
     }
@@ -40,14 +44,14 @@ public sealed class StateDictFile : IDisposable
         if (safetensors || !(IsPickleName(path) || File.Exists(path) && PickledStateDict.HasSignature(path)))
             return Over(SafetensorsFile.Open(path), owns: true);
         var pickle = PickledStateDict.Open(path);
-        return new StateDictFile(path, pickle.Tensors, pickle.Load, pickle);
+        return new StateDictFile(path, pickle.Tensors, pickle.Load, pickle.LoadInto, pickle);
     }
 
     /// <summary>A view of an open safetensors file; the caller keeps owning (and disposing) it.</summary>
     public static implicit operator StateDictFile(SafetensorsFile file) => Over(file, owns: false);
 
     private static StateDictFile Over(SafetensorsFile file, bool owns) =>
-        new(file.FilePath, file.Entries.Select(TensorDescriptor.From).ToList(), file.Load, owns ? file : null);
+        new(file.FilePath, file.Entries.Select(TensorDescriptor.From).ToList(), file.Load, file.LoadInto, owns ? file : null);
 
     /// <summary>Names PyTorch pickles usually have; such a file is read as a pickle, so a wrong one gets the pickle reader's message.</summary>
     public static bool IsPickleName(string path) =>
@@ -65,6 +69,16 @@ public sealed class StateDictFile : IDisposable
     {
         if (!_byName.ContainsKey(name)) throw new InvalidDataException($"{Path}: no tensor named '{name}'");
         return _load(name, dtype, device);
+    }
+
+    /// <summary>
+    /// Reads tensor <paramref name="name"/> into <paramref name="destination"/> (same element count; its own dtype and device,
+    /// converted chunk by chunk), with no intermediate tensor: how networks built beforehand receive their weights.
+    /// </summary>
+    public void LoadInto(string name, Tensor destination)
+    {
+        if (!_byName.ContainsKey(name)) throw new InvalidDataException($"{Path}: no tensor named '{name}'");
+        _loadInto(name, destination);
     }
 
     /// <summary>Every tensor whose name passes <paramref name="filter"/> (all when null), read one at a time.</summary>

@@ -48,17 +48,17 @@ public static class StateDictBinding
     public static Dictionary<string, long[]> Shapes(StateDictFile file) => file.Shapes();
 
     /// <summary>
-    /// Copies <c>file[prefix + name]</c> into every bound tensor of <paramref name="network"/>, converting to the tensor's
-    /// dtype on its device, one tensor at a time straight from the file's mapping (safetensors or PyTorch pickle).
+    /// Reads <c>file[prefix + name]</c> into every bound tensor of <paramref name="network"/>, straight into the tensor's
+    /// memory (converted to its dtype on its device chunk by chunk), one tensor at a time (safetensors or PyTorch pickle).
     /// Throws naming the file and the offending keys when the layouts differ.
     /// </summary>
     public static void Load(nn.Module network, StateDictFile file, string prefix, string what) =>
-        Bind(network, file.Shapes(), file.Path, prefix, what, (key, like) => file.Load(key, like.dtype, like.device));
+        Bind(network, file.Shapes(), file.Path, prefix, what, (key, tensor) => file.LoadInto(key, tensor));
 
     /// <summary>As <see cref="Load(nn.Module, StateDictFile, string, string)"/>, from tensors already in memory.</summary>
     public static void Load(nn.Module network, IReadOnlyDictionary<string, Tensor> tensors, string source, string prefix, string what) =>
         Bind(network, tensors.ToDictionary(t => t.Key, t => t.Value.shape), source, prefix, what,
-            (key, like) => tensors[key].to(like.dtype, like.device, copy: true));
+            (key, tensor) => tensor.copy_(tensors[key]));
 
     /// <summary>Runs <paramref name="bind"/> on a newly built <paramref name="network"/>; disposes it when binding fails.</summary>
     public static T Bound<T>(T network, Action<T> bind) where T : nn.Module
@@ -76,17 +76,13 @@ public static class StateDictBinding
     }
 
     private static void Bind(nn.Module network, IReadOnlyDictionary<string, long[]> shapes, string source, string prefix, string what,
-        Func<string, Tensor, Tensor> read)
+        Action<string, Tensor> fill)
     {
         var problems = Differences(network, shapes, prefix);
         if (problems.Count > 0)
             throw new InvalidDataException($"{source}: the {what} weights do not match the detected architecture: " +
                 string.Join("; ", problems.Take(8)) + (problems.Count > 8 ? $"; and {problems.Count - 8} more" : ""));
         using var noGrad = no_grad();
-        foreach (var (name, tensor) in BoundTensors(network))
-        {
-            using var value = read(prefix + name, tensor);
-            tensor.copy_(value);
-        }
+        foreach (var (name, tensor) in BoundTensors(network)) fill(prefix + name, tensor);
     }
 }

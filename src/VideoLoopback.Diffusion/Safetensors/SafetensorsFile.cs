@@ -1,24 +1,24 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using static TorchSharp.torch;
 
 namespace VideoLoopback.Diffusion.Safetensors;
 
 /// <summary>
-/// A safetensors file opened for reading. The header is validated on open; tensor data is
-/// memory-mapped and copied straight from the mapping into torch storage, one tensor at a time,
-/// so loading never holds the whole file in managed memory.
+/// A safetensors file opened for reading. The header is validated on open; tensor data is read with positioned reads
+/// straight into each tensor's own memory (see <see cref="TensorFileReader"/>), one tensor at a time, so loading never
+/// holds the whole file in managed memory and nothing maps the file: once loaded, tensors do not depend on it.
 /// </summary>
 public sealed class SafetensorsFile : IDisposable
 {
-    private readonly MemoryMappedFile? _mapping;
+    private readonly TensorFileReader _reader;
     private readonly Dictionary<string, SafetensorsEntry> _byName;
 
-    private SafetensorsFile(string path, MemoryMappedFile? mapping, long dataOffset,
+    private SafetensorsFile(string path, TensorFileReader reader, long dataOffset,
         IReadOnlyList<SafetensorsEntry> entries, IReadOnlyDictionary<string, string> metadata)
     {
         FilePath = path;
-        _mapping = mapping;
+        _reader = reader;
         DataOffset = dataOffset;
         Entries = entries;
         Metadata = metadata;
@@ -48,57 +48,47 @@ public sealed class SafetensorsFile : IDisposable
         if (!File.Exists(path))
             throw new SafetensorsException(path, "file not found");
 
-        SafetensorsHeader header;
-        long fileLength;
+        // Header and data are read through one handle: a file replaced on disk meanwhile cannot mix two files.
+        var reader = TensorFileReader.Open(path, (problem, cause) => new SafetensorsException(path, problem, cause));
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-            fileLength = stream.Length;
-            header = SafetensorsHeader.Read(path, stream, fileLength);
+            using var stream = new FileStream(new SafeFileHandle(reader.Handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
+            var header = SafetensorsHeader.Read(path, stream, stream.Length);
+            return new SafetensorsFile(path, reader, header.DataOffset, header.Entries, header.Metadata);
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e)
         {
-            throw new SafetensorsException(path, "permission denied", e);
+            reader.Dispose();
+            if (e is IOException) throw new SafetensorsException(path, $"cannot be read ({e.Message})", e);
+            throw;
         }
-        catch (IOException e)
-        {
-            throw new SafetensorsException(path, $"cannot be read ({e.Message})", e);
-        }
-
-        MemoryMappedFile? mapping = null;
-        if (fileLength > header.DataOffset)
-        {
-            try
-            {
-                mapping = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            }
-            catch (UnauthorizedAccessException e)
-            {
-                throw new SafetensorsException(path, "permission denied", e);
-            }
-            catch (IOException e)
-            {
-                throw new SafetensorsException(path, $"cannot be memory-mapped ({e.Message})", e);
-            }
-        }
-        return new SafetensorsFile(path, mapping, header.DataOffset, header.Entries, header.Metadata);
     }
 
     /// <summary>
-    /// Materialises one tensor on <paramref name="device"/> in <paramref name="dtype"/> (default: as stored).
-    /// The bytes go from the mapping into a CPU tensor of the stored dtype, then one conversion/transfer.
+    /// Materialises one tensor on <paramref name="device"/> in <paramref name="dtype"/> (default: as stored), its bytes read
+    /// once into its own memory (converted chunk by chunk when the dtype or device differs).
     /// </summary>
     public Tensor Load(string name, ScalarType? dtype = null, Device? device = null)
     {
         var entry = this[name];
-        var stored = entry.DType.ToScalarType();
-        using var scope = NewDisposeScope();
-        var cpu = empty(entry.Shape, stored, CPU);
-        if (entry.ByteLength > 0) CopyInto(entry, cpu);
-        var target = dtype ?? stored;
-        var result = (device is null || device.type == TorchSharp.DeviceType.CPU) && target == stored ? cpu : cpu.to(target, device ?? CPU);
-        return result.MoveToOuterDisposeScope();
+        var target = dtype ?? entry.DType.ToScalarType();
+        var result = device is null || device.type == TorchSharp.DeviceType.CPU
+            ? HugePages.Empty(entry.Shape, target)
+            : empty(entry.Shape, target, device);
+        try
+        {
+            LoadInto(entry, result);
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>Fills <paramref name="destination"/> (same element count, any dtype and device) with tensor <paramref name="name"/>.</summary>
+    public void LoadInto(string name, Tensor destination) => LoadInto(this[name], destination);
 
     /// <summary>Loads every tensor whose name passes <paramref name="filter"/> (all when null).</summary>
     public Dictionary<string, Tensor> LoadAll(Func<string, bool>? filter = null, ScalarType? dtype = null, Device? device = null)
@@ -110,11 +100,12 @@ public sealed class SafetensorsFile : IDisposable
         return result;
     }
 
-    private void CopyInto(SafetensorsEntry entry, Tensor destination)
+    private void LoadInto(SafetensorsEntry entry, Tensor destination)
     {
-        if (_mapping is null) throw new SafetensorsException(FilePath, $"tensor '{entry.Name}' has data but the file has none");
-        MappedTensorData.CopyInto(_mapping, DataOffset + entry.Begin, entry.ByteLength, destination);
+        if (destination.numel() != entry.ElementCount)
+            throw new ArgumentException($"{FilePath}: tensor '{entry.Name}' has {entry.ElementCount} elements, the destination {destination.numel()}");
+        _reader.ReadInto(DataOffset + entry.Begin, entry.DType.ToScalarType(), destination);
     }
 
-    public void Dispose() => _mapping?.Dispose();
+    public void Dispose() => _reader.Dispose();
 }

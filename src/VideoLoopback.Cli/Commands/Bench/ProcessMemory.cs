@@ -42,6 +42,28 @@ public static class ProcessMemory
         }
     }
 
+    /// <summary>Minor page faults of this process so far (field 10 of /proc/self/stat); 0 where unknown.</summary>
+    public static long MinorFaults()
+    {
+        const string stat = "/proc/self/stat";
+        if (!File.Exists(stat)) return 0;
+        var text = File.ReadAllText(stat);
+        // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Anonymous memory of this process on transparent huge pages (AnonHugePages of smaps_rollup); 0 where unknown.</summary>
+    public static long AnonHugePageBytes()
+    {
+        const string rollup = "/proc/self/smaps_rollup";
+        if (!File.Exists(rollup)) return 0;
+        foreach (var line in File.ReadLines(rollup))
+            if (line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
+                return long.Parse(line["AnonHugePages:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        return 0;
+    }
+
     private static long? Read(string field)
     {
         if (!File.Exists(Status)) return null;
