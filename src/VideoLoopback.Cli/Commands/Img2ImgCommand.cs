@@ -71,6 +71,8 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         public double STmax { get; init; }
         [CommandOption("--s-noise <S>")][Description("Scale of the churn noise of Euler, Heun and DPM2. Default 1.")]
         public double SNoise { get; init; } = 1;
+        [CommandOption("--device <DEVICE>")][Description("cpu, cuda or cuda:N (default: cuda when libtorch sees a CUDA device, else cpu; the choice is printed). CUDA computes in float16.")]
+        public string? Device { get; init; }
         [CommandOption("--randn-source <SOURCE>")][Description("Noise source: GPU (WebUI's default: the device's generator, CPU on a CPU), CPU or NV.")]
         public string RandnSource { get; init; } = "GPU";
         [CommandOption("--seed-resize-from <WxH>")][Description("Make the noise as for this size and centre it (WebUI 'Resize seed from'), e.g. 512x512.")]
@@ -142,13 +144,18 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             },
         };
         parameters.Validate();
+        var choice = DeviceChoice.Select(s.Device);
         if (!File.Exists(s.Checkpoint))
             throw new FileNotFoundException($"--checkpoint '{s.Checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH");
+        console.WriteLine(choice.Line);
+        if (choice.Warning is { } deviceWarning) console.MarkupLine($"[yellow]{Markup.Escape(deviceWarning)}[/]");
+        // As render: float32 on the CPU, float16 on CUDA.
+        var compute = choice.Device.type == TorchSharp.DeviceType.CPU ? ModuleDevice.Cpu : new ModuleDevice(choice.Device, ScalarType.Float16);
 
-        var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
+        var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, compute) with { VaePath = s.Vae };
         using var model = StableDiffusionModel.Load(s.Checkpoint, options);
         model.Embeddings = new TextualInversionLibrary(s.EmbeddingsDir, ClipTokenizer.Default, model.TextModel.Config.HiddenSize);
-        using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
+        using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"), compute.Device);
         var controlNets = new List<ControlNetModel>();
         try
         {

@@ -25,7 +25,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         [CommandOption("--generator <NAME>")]
         [Description("fake (a deterministic dry run, seconds) or sd (Stable Diffusion). Default sd; with --resume, the run's.")]
         public string? Generator { get; init; }
-        [CommandOption("--device <DEVICE>")][Description("cpu or cuda (default: cuda when available).")]
+        [CommandOption("--device <DEVICE>")][Description("cpu, cuda or cuda:N (default: cuda when libtorch sees a CUDA device, else cpu; the choice is printed).")]
         public string? Device { get; init; }
         [CommandOption("--no-video")][Description("Write the frames only, no mp4.")]
         public bool NoVideo { get; init; }
@@ -56,7 +56,10 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             var schedules = ScheduleCompilers.Default;
             foreach (var warning in JobValidator.Validate(job, schedules))
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
-            var device = SelectDevice(settings.Device);
+            var choice = DeviceChoice.Select(settings.Device);
+            AnsiConsole.WriteLine(choice.Line);
+            if (choice.Warning is { } deviceWarning) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(deviceWarning)}[/]");
+            var device = choice.Device;
             // A new run folder is claimed now, so the preview knows where to go before the engine starts.
             var run = settings.Resume is null ? claimed = RunFolder.Claim(job.OutputDir, RenderOptions.Now()) : RunFolder.For(job.OutputDir, timestamp!);
             var preview = settings.NoPreview ? null : new LatentPreview(Path.Combine(run.Directory, "preview.png"));
@@ -136,14 +139,6 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
     }
 
     private sealed class SyncProgress(Action<RenderProgress> report) : IProgress<RenderProgress> { public void Report(RenderProgress p) => report(p); }
-
-    private static Device SelectDevice(string? name) => name switch
-    {
-        null => cuda.is_available() ? CUDA : CPU,
-        "cpu" => CPU,
-        "cuda" => cuda.is_available() ? CUDA : throw new JobException("--device cuda: no CUDA device is available"),
-        _ => throw new JobException($"--device '{name}' is unknown, expected cpu or cuda"),
-    };
 
     /// <summary>The job: the resumed run's settings, or the job file, then the job parameter options (by name, values in order).</summary>
     public static (JobSpec Job, string? Timestamp) BuildJob(Settings s, IEnumerable<IGrouping<string, string?>> options)
