@@ -18,9 +18,11 @@ public sealed class CheckpointWriter : IDisposable
     /// <summary>Frames per queued item: a loop's worth queued at once (post-process) is copied a part at a time.</summary>
     private const int ChunkFrames = 16;
 
-    // Bounded: at most about 4 chunks of host copies wait, then Enqueue blocks until the writer catches up.
+    /// <summary>Frames that may wait for the disk before <see cref="Enqueue(IReadOnlyList{ValueTuple{string, Tensor}})"/> blocks.</summary>
+    private const int MaxPendingFrames = 64;
+
     private readonly Channel<(IReadOnlyList<string> Paths, HostFrames Frames)> _queue =
-        Channel.CreateBounded<(IReadOnlyList<string>, HostFrames)>(4);
+        Channel.CreateUnbounded<(IReadOnlyList<string>, HostFrames)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _worker;
     private readonly object _gate = new();
     private int _pending;
@@ -39,21 +41,29 @@ public sealed class CheckpointWriter : IDisposable
     {
         for (int start = 0; start < frames.Count; start += ChunkFrames)
         {
-            ThrowIfFailed();
             var chunk = frames.Skip(start).Take(ChunkFrames).ToList();
-            var copies = HostFrames.Start(chunk.Select(f => f.Frame));
-            lock (_gate) _pending += chunk.Count;
+            lock (_gate)
+            {
+                // Bounded by frames: the render runs ahead of the disk by at most about MaxPendingFrames.
+                while (_pending > 0 && _pending + chunk.Count > MaxPendingFrames && _failure is null) Monitor.Wait(_gate);
+                ThrowIfFailed();
+                _pending += chunk.Count;
+            }
+            HostFrames copies;
             try
             {
-                var item = ((IReadOnlyList<string>)chunk.Select(f => f.Path).ToList(), copies);
-                if (!_queue.Writer.TryWrite(item))
-                    _queue.Writer.WriteAsync(item).AsTask().GetAwaiter().GetResult();
+                copies = HostFrames.Start(chunk.Select(f => f.Frame));
             }
-            catch (ChannelClosedException)
+            catch
+            {
+                lock (_gate) _pending -= chunk.Count;
+                throw;
+            }
+            if (!_queue.Writer.TryWrite(((IReadOnlyList<string>)chunk.Select(f => f.Path).ToList(), copies)))
             {
                 copies.Dispose();
                 ThrowIfFailed();
-                throw;
+                throw new InvalidOperationException("the checkpoint writer is closed");
             }
         }
     }
