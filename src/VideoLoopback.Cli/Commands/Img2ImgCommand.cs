@@ -71,6 +71,8 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         public double STmax { get; init; }
         [CommandOption("--s-noise <S>")][Description("Scale of the churn noise of Euler, Heun and DPM2. Default 1.")]
         public double SNoise { get; init; } = 1;
+        [CommandOption("--device <DEVICE>")][Description("cpu, cuda or cuda:N (default: cuda when libtorch sees a CUDA device, else cpu; the choice is printed). CUDA computes in float16 unless --dtype says otherwise.")]
+        public string? Device { get; init; }
         [CommandOption("--randn-source <SOURCE>")][Description("Noise source: GPU (WebUI's default: the device's generator, CPU on a CPU), CPU or NV.")]
         public string RandnSource { get; init; } = "GPU";
         [CommandOption("--seed-resize-from <WxH>")][Description("Make the noise as for this size and centre it (WebUI 'Resize seed from'), e.g. 512x512.")]
@@ -84,8 +86,8 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         [CommandOption("--control-image <FILE>")][Description("The control image of each --controlnet, in order (the unit's module, if any, runs on it first).")]
         public string[]? ControlImages { get; init; }
         [CommandOption("--output <FOLDER>")] public string Output { get; init; } = "outputs/img2img";
-        [CommandOption("--dtype <DTYPE>")][Description("Compute dtype: fp32 (default, faithful to the reference), bf16 (needs a CPU with avx512_bf16 or AMX; about 2x faster, within the tolerances README states) or fp16 (works on a CPU but is slow).")]
-        public string Dtype { get; init; } = "fp32";
+        [CommandOption("--dtype <DTYPE>")][Description("Compute dtype: fp32 (default on the CPU, faithful to the reference; CUDA defaults to fp16), bf16 (needs a CPU with avx512_bf16 or AMX; about 2x faster, within the tolerances README states) or fp16 (works on a CPU but is slow).")]
+        public string? Dtype { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -114,7 +116,8 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             if (side is { } n && (n is <= 0 or > Img2ImgParams.MaxSide || n % 8 != 0))
                 throw new ArgumentException($"{option} {n}: width and height must be positive multiples of 8, at most {Img2ImgParams.MaxSide}");
         if (s.Init.Length == 0) throw new ArgumentException("--init: an init image is required");
-        var compute = new ModuleDevice(CPU, RenderGenerators.ResolveDtype(s.Dtype, CPU));
+        var choice = DeviceChoice.Select(s.Device);
+        var compute = new ModuleDevice(choice.Device, RenderGenerators.ResolveDtype(s.Dtype, choice.Device));
         var units = (s.ControlNets ?? []).Select(ControlNetSpec.Parse).ToList();
         foreach (var unit in units) unit.Validate();
         var controlImages = s.ControlImages ?? [];
@@ -147,11 +150,13 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         parameters.Validate();
         if (!File.Exists(s.Checkpoint))
             throw new FileNotFoundException($"--checkpoint '{s.Checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH");
+        console.WriteLine(choice.Line);
+        if (choice.Warning is { } deviceWarning) console.MarkupLine($"[yellow]{Markup.Escape(deviceWarning)}[/]");
 
         var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, compute) with { VaePath = s.Vae };
         using var model = StableDiffusionModel.Load(s.Checkpoint, options);
         model.Embeddings = new TextualInversionLibrary(s.EmbeddingsDir, ClipTokenizer.Default, model.TextModel.Config.HiddenSize);
-        using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));
+        using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"), compute.Device);
         var controlNets = new List<ControlNetModel>();
         try
         {

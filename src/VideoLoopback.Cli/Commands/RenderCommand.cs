@@ -25,7 +25,7 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
         [CommandOption("--generator <NAME>")]
         [Description("fake (a deterministic dry run, seconds) or sd (Stable Diffusion). Default sd; with --resume, the run's.")]
         public string? Generator { get; init; }
-        [CommandOption("--device <DEVICE>")][Description("cpu or cuda (default: cuda when available).")]
+        [CommandOption("--device <DEVICE>")][Description("cpu, cuda or cuda:N (default: cuda when libtorch sees a CUDA device, else cpu; the choice is printed).")]
         public string? Device { get; init; }
         [CommandOption("--dtype <DTYPE>")]
         [Description("Compute dtype of --generator sd: fp32, bf16 or fp16. Default fp32 on the CPU (faithful to the reference), fp16 on CUDA; with --resume, the run's. bf16 needs a GPU or a CPU with avx512_bf16 or AMX (about 2x faster there, within the tolerances README states); fp16 on a CPU works but is slow.")]
@@ -59,7 +59,10 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
             var schedules = ScheduleCompilers.Default;
             foreach (var warning in JobValidator.Validate(job, schedules))
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
-            var device = SelectDevice(settings.Device);
+            var choice = DeviceChoice.Select(settings.Device);
+            AnsiConsole.WriteLine(choice.Line);
+            if (choice.Warning is { } deviceWarning) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(deviceWarning)}[/]");
+            var device = choice.Device;
             var dtypeOption = RenderGenerators.DtypeRecordName(settings.Dtype);
             var dtype = RenderGenerators.ResolveDtype(record is null ? dtypeOption : record.ResumeDtype(dtypeOption), device);
             // A new run folder is claimed now, so the preview knows where to go before the engine starts.
@@ -141,14 +144,6 @@ public sealed class RenderCommand : Command<RenderCommand.Settings>
     }
 
     private sealed class SyncProgress(Action<RenderProgress> report) : IProgress<RenderProgress> { public void Report(RenderProgress p) => report(p); }
-
-    private static Device SelectDevice(string? name) => name switch
-    {
-        null => cuda.is_available() ? CUDA : CPU,
-        "cpu" => CPU,
-        "cuda" => cuda.is_available() ? CUDA : throw new JobException("--device cuda: no CUDA device is available"),
-        _ => throw new JobException($"--device '{name}' is unknown, expected cpu or cuda"),
-    };
 
     /// <summary>The job: the resumed run's settings, or the job file, then the job parameter options (by name, values in order).</summary>
     public static (JobSpec Job, string? Timestamp) BuildJob(Settings s, IEnumerable<IGrouping<string, string?>> options)

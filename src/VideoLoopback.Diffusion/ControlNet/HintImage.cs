@@ -16,10 +16,47 @@ public static class HintImage
     /// </summary>
     public static Tensor ToControl(Tensor image, int height, int width, HintResizeMode mode, Device? device = null)
     {
+        if (AtGenerationSize(image, height, width) is { } control) return control.to(device ?? CPU);
         var map = DetectedMap(image, height, width, mode);
         using var hwc = tensor(map, [height, width, 3], ScalarType.Byte);
         using var chw = hwc.permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
         return (chw / 255.0).to(device ?? CPU);
+    }
+
+    /// <summary>
+    /// The control of an RGB or grey image already at the generation size, computed where the image is (no copy to the host),
+    /// or null when the host path must run. At that size every mode keeps the pixels: nearest and bicubic at scale 1 are the
+    /// identity, crop and fill have nothing to cut or pad, area never applies. The one exception is a two-colour black/white
+    /// map, which is binarised again: telling it apart reads back a single flag. The values come from a table of v / 255 made
+    /// on the CPU, so they equal the host path's on any device.
+    /// </summary>
+    private static Tensor? AtGenerationSize(Tensor image, int height, int width)
+    {
+        if (image.ndim != 3 || image.dtype != ScalarType.Byte || image.shape[0] is not (1 or 3)
+            || image.shape[1] != height || image.shape[2] != width)
+            return null;
+        using var scope = NewDisposeScope();
+        var rgb = image.shape[0] == 1 ? image.expand(3, -1, -1) : image;
+        if (MayBeBinarised(rgb)) return null;
+        using var levels = arange(256, ScalarType.Float32) / 255.0;
+        var table = levels.to(image.device);
+        var control = table.index_select(0, rgb.flatten().to(ScalarType.Int64)).reshape(1, 3, height, width);
+        return control.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether <see cref="BinaryHintMap.Applies"/> would hold: exactly two RGB colours, darkest value below 16, brightest above 240.</summary>
+    private static bool MayBeBinarised(Tensor rgb)
+    {
+        using var scope = NewDisposeScope();
+        var wide = rgb.to(ScalarType.Int32);
+        var packed = (wide[0] * 65536 + wide[1] * 256 + wide[2]).flatten();
+        var first = packed[0];
+        var differs = packed.ne(first);
+        // The smallest colour other than the first (int.MaxValue when there is none).
+        var second = where(differs, packed, tensor(int.MaxValue, device: rgb.device)).min();
+        var twoColours = differs.any().logical_and(packed.eq(first).logical_or(packed.eq(second)).all());
+        var blackAndWhite = rgb.min().lt(16).logical_and(rgb.max().gt(240));
+        return twoColours.logical_and(blackAndWhite).item<bool>();
     }
 
     /// <summary>The resized uint8 image, HWC interleaved RGB [height,width,3] (the extension's detected_map).</summary>

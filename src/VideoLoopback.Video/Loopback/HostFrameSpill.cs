@@ -7,10 +7,15 @@ public sealed class HostFrameSpill : FrameSpill
 {
     private readonly List<Tensor> _slots = [];
 
+    /// <summary>
+    /// Queues the copy behind the device's work without waiting for it: the slot is only ever read by a copy back to the
+    /// device, which the stream orders after this one.
+    /// </summary>
     public override int Write(Tensor pixels)
     {
-        using var cpu = pixels.cpu();
-        var pinned = cpu.pin_memory();
+        using var host = empty(pixels.shape, pixels.dtype, CPU);
+        var pinned = host.pin_memory();
+        pinned.copy_(pixels, nonBlocking: true);
         _slots.Add(pinned);
         return _slots.Count - 1;
     }

@@ -4,8 +4,8 @@ namespace VideoLoopback.Video.Loopback;
 
 /// <summary>
 /// What a render carries from frame to frame and loop to loop: the current loop's frames and the temporal windows over
-/// them and over the reference frames, the per-frame parameters and masks, the checkpoint writer, and the progress
-/// (frames rendered, videos written). Disposes the loop frames it took over (never the inputs) and the writer.
+/// them and over the reference frames, the per-frame parameters and masks, the checkpoint writer and the video queue, and the
+/// progress (frames rendered, videos written). Disposes the loop frames it took over (never the inputs), the writer and the queue.
 /// </summary>
 internal sealed class LoopState : IDisposable
 {
@@ -51,6 +51,8 @@ internal sealed class LoopState : IDisposable
 
     public CheckpointWriter Writer { get; } = new();
 
+    public VideoQueue VideoQueue { get; } = new();
+
     /// <summary>The window over <see cref="Current"/>, from <see cref="StartLoop"/> on.</summary>
     public TemporalWindow Window => _window ?? throw new InvalidOperationException("no loop started");
 
@@ -58,7 +60,11 @@ internal sealed class LoopState : IDisposable
 
     public long FramesRendered { get; private set; }
 
-    public IReadOnlyList<string> Videos => _videos;
+    /// <summary>The videos written so far, in the order they were queued.</summary>
+    public IReadOnlyList<string> Videos
+    {
+        get { lock (_videos) return _videos.ToList(); }
+    }
 
     /// <summary>Windows back at the first frame of the loop.</summary>
     public void StartLoop()
@@ -90,11 +96,16 @@ internal sealed class LoopState : IDisposable
             (long)loop * count + index + 1, (long)_loopCount * count, _clock.Elapsed, FramesRendered));
     }
 
-    public void VideoWritten(string path) => _videos.Add(path);
+    /// <summary>A video is written whole (called from the video queue's thread).</summary>
+    public void VideoWritten(string path)
+    {
+        lock (_videos) _videos.Add(path);
+    }
 
     public void Dispose()
     {
         if (!ReferenceEquals(Current, Inputs)) Current.Dispose();
         Writer.Dispose();
+        VideoQueue.Dispose();
     }
 }

@@ -119,15 +119,13 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             state.Replace(outputs);
             // Final only once every frame, post-processed, is on disk: a kill before leaves the loop to be rendered again.
             state.Writer.Flush();
-            if (record is not null)
-            {
-                record.LoopsFinished = loop + 1;
-                record.Save(run);
-            }
+            if (record is not null) UpdateRecord(run, record, r => r.LoopsFinished = loop + 1);
+            // Encoded in the background while the next loop renders.
             if (loopVideos) EncodeLoopVideo(run, record, state, state.Current, loop, audio);
         }
-        if (state.Options.EncodeVideos) Encode(state, state.Current, VideoPath(run.FinalVideo), audio);
+        if (state.Options.EncodeVideos) Encode(state, state.Current, VideoPath(run.FinalVideo), audio, null);
         state.Writer.Complete();
+        state.VideoQueue.Complete();
         return new RenderResult(run.Directory, run.Timestamp, false, state.Videos, state.FramesRendered);
     }
 
@@ -154,8 +152,8 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                     var pixels = result[i].clone();
                     pixels.DetachFromDisposeScope();
                     processed.Add(frames[i] with { Pixels = pixels });
-                    writer.Enqueue(frames[i].Path!, pixels);
                 }
+                writer.Enqueue(processed.Select(f => (f.Path!, f.Pixels)).ToList());
             }
             DisposeAll(frames);
             return processed;
@@ -170,14 +168,28 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
 
     /// <summary>A loop video counts as written when the record says so (a half-written file may be there); without one, when it exists.</summary>
     private static bool VideoFinished(ResumeRecord? record, string path) =>
-        File.Exists(path) && (record is null || record.VideosFinished.Contains(Path.GetFileName(path)));
+        File.Exists(path) && (record is null || Listed(record, Path.GetFileName(path)));
 
+    private static bool Listed(ResumeRecord record, string video)
+    {
+        lock (record) return record.VideosFinished.Contains(video);
+    }
+
+    /// <summary>Queues the loop's video; the record lists it once it is written whole.</summary>
     private void EncodeLoopVideo(RunFolder run, ResumeRecord? record, LoopState state, FrameStore frames, int loop, AudioSpan? audio)
     {
         var path = VideoPath(run.LoopVideo(loop));
-        if (!Encode(state, frames, path, audio) || record is null) return;
-        record.VideosFinished.Add(Path.GetFileName(path));
-        record.Save(run);
+        Encode(state, frames, path, audio, record is null ? null : () => UpdateRecord(run, record, r => r.VideosFinished.Add(Path.GetFileName(path))));
+    }
+
+    /// <summary>Changes and saves the record; the video queue's thread records videos while the render thread records loops.</summary>
+    private static void UpdateRecord(RunFolder run, ResumeRecord record, Action<ResumeRecord> change)
+    {
+        lock (record)
+        {
+            change(record);
+            record.Save(run);
+        }
     }
 
     /// <summary>The post-process noise seed of a loop: the render's start seed mixed with the 0-based loop index.</summary>
@@ -186,6 +198,7 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
     private static RenderResult Stop(RunFolder run, LoopState state)
     {
         state.Writer.Complete();
+        state.VideoQueue.Complete();
         return new RenderResult(run.Directory, run.Timestamp, true, state.Videos, state.FramesRendered);
     }
 
@@ -212,6 +225,9 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
             while (i < count)
             {
                 if (cancellation.IsCancellationRequested) { outputs.Dispose(); return null; }
+                // A failed background write or encoding stops the render here, at the next batch.
+                state.Writer.ThrowIfFailed();
+                state.VideoQueue.ThrowIfFailed();
                 using var scope = NewDisposeScope();
                 var batch = new List<PlannedFrame>();
                 // Batches end at multiples of the batch size, so a run resumed after a stop groups frames as the
@@ -233,10 +249,11 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
                     outputs.Dispose();
                     return null;
                 }
+                // One batch of device-to-host copies for the whole batch, not waited for here.
+                state.Writer.Enqueue(generated.Select(r => (run.FramePath(loop, r.Index), r.Pixels)).ToList());
                 foreach (var result in generated)
                 {
                     var path = run.FramePath(loop, result.Index);
-                    state.Writer.Enqueue(path, result.Pixels);
                     result.Pixels.DetachFromDisposeScope();
                     outputs.Add(new SourceFrame(result.Pixels, RunFolder.FrameName(result.Index), path));
                     state.FrameRendered(loop, result.Index);
@@ -331,25 +348,27 @@ public sealed class LoopbackEngine(JobSpec job, IFrameGenerator generator, ISche
     /// <summary>A run folder's video path (<c>.mp4</c>) with the extension of the job's encoding.</summary>
     private string VideoPath(string mp4) => Path.ChangeExtension(mp4, job.VideoEncoding.Extension);
 
-    /// <summary>Writes the frames' video; false when the size does not allow one (warned).</summary>
-    private bool Encode(LoopState state, FrameStore frames, string path, AudioSpan? audio)
+    /// <summary>
+    /// Queues the frames' video for the background encoder (<paramref name="written"/> runs once it is written whole); warns
+    /// instead when the size does not allow one.
+    /// </summary>
+    private void Encode(LoopState state, FrameStore frames, string path, AudioSpan? audio, Action? written)
     {
         int channels = (int)frames[0].Pixels.shape[0] == 4 ? 4 : 3;
         var encoding = job.VideoEncoding;
         if (encoding.NeedsEvenSize(channels) && (job.Width % 2 != 0 || job.Height % 2 != 0))
         {
             state.Options.Warn($"Warning: no video for {job.Width}x{job.Height} frames: {encoding.Describe(channels)} needs an even width and height ({path})");
-            return false;
+            return;
         }
-        using var encoder = new VideoEncoder(path, job.Width, job.Height, channels, job.OutputFrameRate, audio, frames.Count, encoding);
-        foreach (var f in frames.Frames)
-        {
-            using var converted = FrameModes.Convert(f.Pixels, channels);
-            encoder.Write(converted);
-        }
-        encoder.Finish();
-        state.VideoWritten(path);
-        return true;
+        int count = frames.Count;
+        state.VideoQueue.Enqueue(frames.Frames.Select(f => f.Pixels), channels,
+            () => new VideoEncoder(path, job.Width, job.Height, channels, job.OutputFrameRate, audio, count, encoding),
+            () =>
+            {
+                state.VideoWritten(path);
+                written?.Invoke();
+            });
     }
 
     /// <summary>The job as the render starts it: fix_seed turns a seed of -1 into a random one (a resumed run has them fixed).</summary>

@@ -20,7 +20,7 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>, I
     public static string Name => "render";
     public static string Description => "Orchestration alone: 64 frames 256x256, loop_n 2, temporal window 3, batch blend 2, fake generator.";
 
-    public sealed class Settings : TorchBenchSettings
+    public sealed class Settings : DeviceBenchSettings
     {
         [CommandOption("--frames <N>")][Description("Frames of the generated video (default 64).")]
         public int Frames { get; init; } = 64;
@@ -45,7 +45,7 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>, I
         if (settings.StableDiffusion)
         {
             if (settings.Threads is { } sdThreads) set_num_threads(sdThreads);
-            return BenchRenderSd.Run(settings.SdFrames, settings.SdSteps, settings.SdSize, cancellationToken);
+            return BenchRenderSd.Run(settings.SdFrames, settings.SdSteps, settings.SdSize, settings.Compute, cancellationToken);
         }
         var folder = Directory.CreateTempSubdirectory("vl-bench-render-");
         try
@@ -60,7 +60,7 @@ public sealed class BenchRenderCommand : Command<BenchRenderCommand.Settings>, I
                 LoopN = 2, TemporalSuperimposeAlphaList = "0.25,0.5,0.25", NIter = 2, Seed = 1, Subseed = 2, FixSeed = false,
                 SaveEveryLoop = settings.WithVideo, Prompt = "bench", FrameMemoryBudgetMb = settings.FrameMemoryBudgetMb,
             };
-            var device = CPU;
+            var device = settings.TorchDevice;
             if (settings.Threads is { } threads) set_num_threads(threads);
             // Warm-up (libtorch load, JIT) outside the timed run.
             using var generator = new FakeGenerator();

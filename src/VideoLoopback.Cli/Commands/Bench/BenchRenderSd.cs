@@ -21,7 +21,7 @@ namespace VideoLoopback.Cli.Commands.Bench;
 /// </summary>
 public static class BenchRenderSd
 {
-    public static int Run(int frames, int steps, int size, CancellationToken cancellation)
+    public static int Run(int frames, int steps, int size, ModuleDevice on, CancellationToken cancellation)
     {
         var folder = Directory.CreateTempSubdirectory("vl-bench-render-sd-");
         try
@@ -29,7 +29,6 @@ public static class BenchRenderSd
             var video = Path.Combine(folder.FullName, "input.mkv");
             FfmpegTool.Run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", $"testsrc=size={size}x{size}:rate=30",
                 "-frames:v", frames.ToString(CultureInfo.InvariantCulture), "-c:v", "ffv1", video);
-            var on = ModuleDevice.Cpu;
             var build = Stopwatch.StartNew();
             manual_seed(0);
             using var generator = new StableDiffusionFrameGenerator(StableDiffusionModel.FromNetworks("random-sd15",
@@ -58,7 +57,7 @@ public static class BenchRenderSd
             double forwards = (model.ForwardTime - forwardBefore).TotalSeconds;
             double networkFlops = 0;
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bench render --sd: SD1.5 random weights (fp32, built in {build.Elapsed.TotalSeconds:F1} s), {frames} frames {size}x{size}, loop_n 2, {steps} steps, denoising 0.3, Euler a, CFG with a negative prompt, device {on.Device.type}, {get_num_threads()} torch thread(s)"));
+                $"bench render --sd: SD1.5 random weights ({on.DType}, built in {build.Elapsed.TotalSeconds:F1} s), {frames} frames {size}x{size}, loop_n 2, {steps} steps, denoising 0.3, Euler a, CFG with a negative prompt, device {on.Device.type}, {get_num_threads()} torch thread(s)"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames rendered  {result.FramesRendered} in {seconds:F2} s"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frames/s         {result.FramesRendered / seconds:F3}"));
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"network forwards {forwards:F2} s (UNet, VAE, CLIP)"));

@@ -57,7 +57,7 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ApplyThreads();
-        var on = ModuleDevice.Cpu;
+        var on = settings.Compute;
         BenchOutput.Line(BenchOutput.TorchSetup(on));
 
         BenchOutput.Line($"RSS at start {ProcessMemory.ResidentBytes() / 1e9:F3} GB");
@@ -69,13 +69,14 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         BenchOutput.Line($"unet parameters {unetBytes / 4 / 1e6:F1} M, weights {unetBytes / 1e9:F3} GB");
 
         long h = settings.LatentSide;
-        using var x = randn(settings.Batch, config.InChannels, h, h);
-        using var t = tensor(Enumerable.Range(0, settings.Batch).Select(i => 999L - 500 * i).ToArray());
-        using var ctx = randn(settings.Batch, 77, config.ContextDim);
+        using var x = randn([settings.Batch, config.InChannels, h, h], on.DType, on.Device);
+        using var t = tensor(Enumerable.Range(0, settings.Batch).Select(i => 999L - 500 * i).ToArray(), device: on.Device);
+        using var ctx = randn([settings.Batch, 77, config.ContextDim], on.DType, on.Device);
         double flops = UnetFlops.Count(config, settings.Batch, h, h, 77);
 
         var warmup = Stopwatch.StartNew();
         using (unet.Forward(x, t, ctx)) { }
+        BenchTiming.Synchronize(on.Device);
         BenchOutput.Line($"unet warm-up forward {warmup.Elapsed.TotalSeconds:F2} s; RSS high-water mark so far {ProcessMemory.PeakResidentBytes() / 1e9:F3} GB");
         MatmulRate.Measure(settings.MatmulSide, on.Device, on.DType); // warm-up
 
@@ -97,7 +98,11 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         Matmul();
         for (int i = 0; i < settings.Runs; i++)
         {
-            var (wall, cpu) = BenchTiming.WallAndCpuSeconds(() => { using (unet.Forward(x, t, ctx)) { } });
+            var (wall, cpu) = BenchTiming.WallAndCpuSeconds(() =>
+            {
+                using (unet.Forward(x, t, ctx)) { }
+                BenchTiming.Synchronize(on.Device);
+            });
             unetWall.Add(wall);
             unetCpu.Add(cpu);
             Matmul();
@@ -110,7 +115,7 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
             $"{unetSeconds:F3} s/forward (mean of {settings.Runs}; all: {Joined(unetWall, "F3")}), process CPU {unetCpu.Average():F2} s/forward");
         BenchOutput.Line($"unet {flops / 1e9:F1} GFLOP/forward, {unetRate:F1} GFLOP/s wall, " +
             $"{flops / unetCpu.Average() / 1e9 * threads:F1} GFLOP/s per {threads} busy CPUs");
-        BenchOutput.Line($"matmul fp32 {settings.MatmulSide}^3: {matmulRate:F1} GFLOP/s wall (all: {Joined(matmulWall, "F1")}), " +
+        BenchOutput.Line($"matmul {(on.DType == ScalarType.Float16 ? "fp16" : "fp32")} {settings.MatmulSide}^3: {matmulRate:F1} GFLOP/s wall (all: {Joined(matmulWall, "F1")}), " +
             $"{matmulCpu.Average() * threads:F1} GFLOP/s per {threads} busy CPUs");
         BenchOutput.Line($"fma peak fp32 ({FmaPeak.VectorWidth} FMA, {threads} threads): {peakRate:F1} GFLOP/s (all: {Joined(fmaPeak, "F1")})");
         BenchOutput.Line($"ratio by CPU time {flops / unetCpu.Average() / 1e9 / matmulCpu.Average():F2}");
@@ -125,10 +130,12 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
             using var vae = new AutoencoderKL(VaeConfig.StableDiffusion, on);
             vaeBytes = vae.parameters().Sum(p => p.numel() * p.ElementSize);
             long zh = settings.VaeSize / 8;
-            using (var small = randn(1, 4, 8, 8)) using (vae.Decode(small)) { }
-            using var z = randn(1, 4, zh, zh);
+            using (var small = randn([1, 4, 8, 8], on.DType, on.Device)) using (vae.Decode(small)) { }
+            using var z = randn([1, 4, zh, zh], on.DType, on.Device);
+            BenchTiming.Synchronize(on.Device);
             var sw = Stopwatch.StartNew();
             using (vae.Decode(z)) { }
+            BenchTiming.Synchronize(on.Device);
             BenchOutput.Line($"vae decoder {settings.VaeSize}x{settings.VaeSize}: {sw.Elapsed.TotalSeconds:F2} s (weights {vaeBytes / 1e6:F0} MB)");
         }
 

@@ -15,6 +15,11 @@ public class DeviceBenchSettings : TorchBenchSettings
     /// <summary>The device <c>--device</c> names.</summary>
     public TorchSharp.torch.Device TorchDevice => device(Device);
 
+    /// <summary>Where and in what the networks run: float32 on the CPU, float16 on CUDA (as render).</summary>
+    public VideoLoopback.Diffusion.Nn.ModuleDevice Compute => TorchDevice.type == TorchSharp.DeviceType.CPU
+        ? VideoLoopback.Diffusion.Nn.ModuleDevice.Cpu
+        : new(TorchDevice, ScalarType.Float16);
+
     public override ValidationResult Validate()
     {
         var threads = base.Validate();

@@ -4,8 +4,8 @@ using Spectre.Console.Cli;
 
 namespace VideoLoopback.Cli.Commands.Bench;
 
-/// <summary>Options of the benchmarks that run the full-size SD1.5 UNet: image side and UNet batch.</summary>
-public class UnetBenchSettings : TorchBenchSettings
+/// <summary>Options of the benchmarks that run the full-size SD1.5 UNet: image side, UNet batch and device.</summary>
+public class UnetBenchSettings : DeviceBenchSettings
 {
     [CommandOption("--size <PIXELS>")]
     [Description("Image side in pixels (latent = size/8). Default 256.")]
