@@ -75,7 +75,8 @@ public static class StateDictBinding
         }
     }
 
-    private static void Bind(nn.Module network, IReadOnlyDictionary<string, long[]> shapes, string source, string prefix, string what,
+    /// <summary>Binds through <paramref name="read"/>(key, like): the tensor for a key of <paramref name="shapes"/>, converted like the bound one.</summary>
+    internal static void Bind(nn.Module network, IReadOnlyDictionary<string, long[]> shapes, string source, string prefix, string what,
         Func<string, Tensor, Tensor> read)
     {
         var problems = Differences(network, shapes, prefix);

@@ -331,11 +331,13 @@ def e2e_goldens(models):
 
 
 def write_config():
-    config = {"unet": UNET_CFG, "text": TEXT_CFG["text_cfg"], "text_heads": TEXT_CFG["text_cfg"]["heads"],
+    # Top-level keys: the sidecar StableDiffusionLoadOptions.ForCheckpoint reads for head sizes the weights do not show.
+    config = {"unet_num_head_channels": UNET_CFG["num_head_channels"], "clip_heads": TEXT_CFG["text_cfg"]["heads"], "unet": UNET_CFG, "text": TEXT_CFG["text_cfg"], "text_heads": TEXT_CFG["text_cfg"]["heads"],
               "text_embed_dim": TEXT_CFG["embed_dim"], "vae": VAE_DDCONFIG, "scale_factor": SCALE_FACTOR,
               "models": MODELS}
-    with open(os.path.join(HERE, "tiny-sd2.config.json"), "w") as f:
-        json.dump(config, f, indent=1)
+    for file in MODELS:
+        with open(os.path.join(HERE, file.replace(".safetensors", ".config.json")), "w") as f:
+            json.dump(config, f, indent=1)
 
 
 def main():
