@@ -144,11 +144,12 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             },
         };
         parameters.Validate();
+        var prediction = Prediction(s.Prediction);
         if (!File.Exists(s.Checkpoint))
             throw new FileNotFoundException($"--checkpoint '{s.Checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH");
 
         var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, ModuleDevice.Cpu) with { VaePath = s.Vae };
-        if (Prediction(s.Prediction) is { } prediction) options = options with { Prediction = prediction };
+        if (prediction is not null) options = options with { Prediction = prediction };
         using var model = StableDiffusionModel.Load(s.Checkpoint, options);
         model.Embeddings = new TextualInversionLibrary(s.EmbeddingsDir, model.Family.Tokenizer(), model.TextModel.Config.HiddenSize);
         using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"));

@@ -156,6 +156,7 @@ public sealed class Img2ImgCommandTests : IDisposable
     [InlineData("--scheduler", "Nope", "unknown scheduler 'Nope'")]
     [InlineData("--width", "30", "multiples of 8")]
     [InlineData("--randn-source", "XPU", "--randn-source: unknown RNG source 'XPU'")]
+    [InlineData("--prediction", "x0", "--prediction: unknown prediction 'x0' (expected eps, v or auto)")]
     [InlineData("--eta", "-1", "eta -1: expected a number ≥ 0")]
     [InlineData("--s-churn", "-1", "s_churn -1: expected a number ≥ 0")]
     public void BadValuesAreRefused(string option, string value, string expected)
