@@ -26,7 +26,8 @@ public static class VDenoiser
 
     /// <summary>
     /// The timestep samplers' view of a v model (WebUI's CompVisTimestepsVDenoiser, LDM predict_eps_from_z_and_v):
-    /// eps = √ᾱ_t·v + √(1−ᾱ_t)·x at integer timesteps t, the square roots taken in float64 as LDM's buffers are.
+    /// eps = √ᾱ_t·v + √(1−ᾱ_t)·x, the square roots taken in float64 as LDM's buffers are. Like WebUI it indexes them by the
+    /// timestep truncated to an integer, also at the fractional timesteps UniPC calls the model at.
     /// </summary>
     public static ConditionedModel AsEps(ConditionedModel vModel, DiscreteSchedule schedule)
     {
