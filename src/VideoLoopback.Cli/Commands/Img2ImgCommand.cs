@@ -59,6 +59,8 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         // Sizes and counts are read as long, so a value past int's range gets the range error, not a parse error.
         [CommandOption("--batch-size <N>")] public long BatchSize { get; init; } = 1;
         [CommandOption("--clip-skip <N>")] public int ClipSkip { get; init; } = 1;
+        [CommandOption("--prediction <auto|eps|v>")][Description("What the checkpoint's UNet predicts. auto: SD2.x is tested as WebUI does (one UNet run), others are eps.")]
+        public string Prediction { get; init; } = "auto";
         [CommandOption("--ensd <N>")][Description("Eta noise seed delta: the ancestral/SDE noise restarts from seed + N after the initial noise (WebUI option). Default 0.")]
         public ulong Ensd { get; init; }
         [CommandOption("--eta <S>")][Description("Noise multiplier of ancestral and SDE samplers and DDIM (WebUI's eta). Default: 1, DDIM 0.")]
@@ -148,14 +150,16 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
             },
         };
         parameters.Validate();
+        var prediction = Prediction(s.Prediction);
         if (!File.Exists(s.Checkpoint))
             throw new FileNotFoundException($"--checkpoint '{s.Checkpoint}' not found; run scripts/fetch-weights.sh to download SD1.5, or pass --checkpoint PATH");
         console.WriteLine(choice.Line);
         if (choice.Warning is { } deviceWarning) console.MarkupLine($"[yellow]{Markup.Escape(deviceWarning)}[/]");
 
         var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, compute) with { VaePath = s.Vae };
+        if (prediction is not null) options = options with { Prediction = prediction };
         using var model = StableDiffusionModel.Load(s.Checkpoint, options);
-        model.Embeddings = new TextualInversionLibrary(s.EmbeddingsDir, ClipTokenizer.Default, model.TextModel.Config.HiddenSize);
+        model.Embeddings = new TextualInversionLibrary(s.EmbeddingsDir, model.Family.Tokenizer(), model.TextModel.Config.HiddenSize);
         using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"), compute.Device);
         var controlNets = new List<ControlNetModel>();
         try
@@ -188,6 +192,12 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         {
             foreach (var network in controlNets) network.Dispose();
         }
+    }
+
+    private static ModelPrediction? Prediction(string name)
+    {
+        try { return ModelPredictionNames.ParseOrAuto(name); }
+        catch (ArgumentException e) { throw new ArgumentException($"--prediction: {e.Message.Split(" (Parameter")[0]}", e); }
     }
 
     private static RandnSource RandnSource(string name)

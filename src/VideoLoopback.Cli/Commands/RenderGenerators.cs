@@ -67,6 +67,7 @@ public static class RenderGenerators
         try
         {
             var options = StableDiffusionLoadOptions.ForCheckpoint(checkpoint, compute) with { VaePath = job?.SdVae is { Length: > 0 } vae ? vae : null };
+            if (ModelPredictionNames.ParseOrAuto(job?.Prediction) is { } prediction) options = options with { Prediction = prediction };
             model = StableDiffusionModel.Load(checkpoint, options);
             if (job?.VaeTiling == true) model.VaeTiling = new Diffusion.Vae.VaeTiling();
         }
@@ -105,7 +106,7 @@ public static class RenderGenerators
                 controlNets.Add(new LoadedControlNet(network, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode(), unit.Resize(),
                     unit.Preprocessing()));
             }
-            model.Embeddings = new TextualInversionLibrary(job.EmbeddingsDir ?? JobSpec.DefaultEmbeddingsDir, ClipTokenizer.Default,
+            model.Embeddings = new TextualInversionLibrary(job.EmbeddingsDir ?? JobSpec.DefaultEmbeddingsDir, model.Family.Tokenizer(),
                 model.TextModel.Config.HiddenSize);
             try { model.Embeddings.ReadUsedBy([job.Prompt, job.NegativePrompt, job.PromptSchedule, job.NegativePromptSchedule]); }
             catch (InvalidDataException e) { throw new JobException($"embeddings_dir: {e.Message}"); }

@@ -4,7 +4,7 @@ using VideoLoopback.Diffusion.Unet;
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>
-/// The model families, as data: SD1.x (the one supported), SD2.x and SDXL (recognised, not supported yet). Adding a family
+/// The model families, as data: SD1.x and SD2.x (supported) and SDXL (recognised, not supported yet). Adding a family
 /// is one more <see cref="ModelFamily"/> here, in detection order in <see cref="All"/>, plus the modules it really adds.
 /// </summary>
 public static class CheckpointFamilies
@@ -25,6 +25,7 @@ public static class CheckpointFamilies
         TextPrefix = CheckpointTextPrefix,
         // transformers >= 4 nests the tower under text_model.; older saves put it straight under transformer.
         TextEncoders = [new("text encoder", CheckpointTextPrefix, [ClipTextModel.LdmPrefix, ClipTextModel.LegacyLdmPrefix], TextTowerKeys.Clip)],
+        LoadTextEncoder = (file, on, heads) => ClipTextModel.FromCheckpoint(file, on.Device, on.DType, heads),
         LatentScale = Sd1LatentScale,
         Prediction = NoisePrediction.Epsilon,
         UnetHeads = UnetConfig.Sd1NumHeads,
@@ -32,7 +33,11 @@ public static class CheckpointFamilies
         Recognise = index => index.HasPrefix(UnetPrefix),
     };
 
-    /// <summary>SD2.x (v2-inference.yaml): OpenCLIP ViT-H text encoder, linear transformer projections, 64-wide heads.</summary>
+    /// <summary>
+    /// SD2.x (v2-inference.yaml, v2-inference-v.yaml): OpenCLIP ViT-H text encoder read at its penultimate layer (WebUI's clip
+    /// skip does not apply), OpenCLIP tokens padded with 0, linear transformer projections, 64-wide heads; eps or v, decided
+    /// at load by <see cref="VPredictionProbe"/> unless given.
+    /// </summary>
     public static ModelFamily StableDiffusion2 { get; } = new()
     {
         Family = CheckpointFamily.StableDiffusion2,
@@ -40,17 +45,19 @@ public static class CheckpointFamilies
         InpaintingDescription = "SD2.x inpainting checkpoint",
         TextPrefix = CheckpointTextPrefix,
         TextEncoders = [new("text encoder", OpenClipPrefix, [OpenClipPrefix], TextTowerKeys.OpenClip)],
+        LoadTextEncoder = (file, on, heads) => OpenClipTextModel.FromCheckpoint(file, on.Device, on.DType, heads, OpenClipPrefix),
+        Tokenizer = () => ClipTokenizer.OpenClip,
+        TextPadId = 0,
+        TextClipSkip = 2,
         LatentScale = Sd1LatentScale,
         Prediction = NoisePrediction.EpsilonOrV,
         UnetHeadChannels = 64,
         Recognise = index => index.HasPrefix(UnetPrefix) && (index.HasPrefix(OpenClipPrefix)
             || LdmUNetKeys.Infer(index, UnetPrefix) is { } unet && (unet.LinearProjections || unet.ContextDim == 1024)),
-        Unsupported = "SD2.x uses the OpenCLIP ViT-H text encoder",
-        UnetOnlyUnsupported = "SD2.x UNet (linear transformer projections / 1024-wide context)",
         Notes =
         [
             "v-prediction or epsilon cannot be told from the weights (768-v and 512-base files have the same keys and shapes); " +
-            "it needs the model's config (e.g. v2-inference-v.yaml) or a test run of the UNet",
+            "loading decides it as WebUI does, with one test run of the UNet (override: --prediction eps|v)",
         ],
     };
 
@@ -87,7 +94,7 @@ public static class CheckpointFamilies
     /// <summary>What the inspector recognises itself, for the message about an unknown file.</summary>
     public static IReadOnlyList<string> ExpectedLayouts { get; } =
     [
-        "an SD1.x checkpoint (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*)",
+        "an SD1.x or SD2.x checkpoint (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*)",
         "a UNet-only file (model.diffusion_model.*)",
         "a standalone VAE (encoder.*, decoder.*, quant_conv.*, post_quant_conv.*)",
         "a kohya LoRA/LoCon (lora_unet_*, lora_te_*)",

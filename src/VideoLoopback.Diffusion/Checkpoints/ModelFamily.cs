@@ -1,3 +1,5 @@
+using VideoLoopback.Diffusion.Nn;
+using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Diffusion.Unet;
 
 namespace VideoLoopback.Diffusion.Checkpoints;
@@ -19,6 +21,14 @@ public sealed record ModelFamily
     /// <summary>The prefix every text-encoder key shares: a file without it has no text encoder.</summary>
     public required string TextPrefix { get; init; }
     public required IReadOnlyList<TextEncoderLayout> TextEncoders { get; init; }
+    /// <summary>Loads the text encoder of a checkpoint (file, device and dtype, head count override); null when the family has none loadable.</summary>
+    public Func<StateDictFile, ModuleDevice, int?, ClipTextModel>? LoadTextEncoder { get; init; }
+    /// <summary>The tokenizer of the family's text encoder.</summary>
+    public Func<ClipTokenizer> Tokenizer { get; init; } = () => ClipTokenizer.Default;
+    /// <summary>The id after a prompt chunk's first end token (CLIP: the end token; OpenCLIP: 0).</summary>
+    public int TextPadId { get; init; } = ClipTokenizer.PadId;
+    /// <summary>The text layer the family always uses, counted from the end as clip skip is (SD2.x: 2, the penultimate); null = the user's clip skip.</summary>
+    public int? TextClipSkip { get; init; }
 
     /// <summary>LDM's scale_factor between VAE latents and the UNet's latents.</summary>
     public required double LatentScale { get; init; }

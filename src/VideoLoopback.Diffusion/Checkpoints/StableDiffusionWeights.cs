@@ -15,14 +15,17 @@ public static class StableDiffusionWeights
     public static readonly string UnetPrefix = CheckpointFamilies.StableDiffusion1.UnetPrefix;
     public static readonly string VaePrefix = CheckpointFamilies.StableDiffusion1.VaePrefix;
 
-    /// <summary>Detects the UNet of a key list (name -> shape, full checkpoint names); refuses families not supported yet.</summary>
-    public static UnetConfig DetectUnet(IReadOnlyDictionary<string, long[]> shapes, string source, int numHeads = UnetConfig.Sd1NumHeads)
+    /// <summary>
+    /// Detects the UNet of a key list (name -> shape, full checkpoint names); refuses families not supported yet. The heads,
+    /// not visible in the weights, are <paramref name="headChannels"/> wide when given, else as the family has them (SD2.x:
+    /// 64 wide), else <paramref name="numHeads"/> per transformer (SD1.x: 8).
+    /// </summary>
+    public static UnetConfig DetectUnet(IReadOnlyDictionary<string, long[]> shapes, string source, int numHeads = UnetConfig.Sd1NumHeads,
+        long? headChannels = null)
     {
         var family = SupportedFamily(shapes, source);
         var config = UnetConfigDetector.Detect(Strip(shapes, family.UnetPrefix), source, numHeads);
-        if (config.UseLinearProjection)
-            throw new NotSupportedException($"{source}: the UNet uses linear proj_in/proj_out (an SD2.x UNet); SD2.x is not supported yet");
-        return config;
+        return config with { HeadChannels = headChannels ?? family.UnetHeadChannels };
     }
 
     /// <summary>Detects the VAE of a checkpoint (<c>first_stage_model.*</c>) or of a standalone VAE file (no prefix).</summary>
@@ -33,10 +36,10 @@ public static class StableDiffusionWeights
     /// Loads the UNet of <paramref name="file"/> onto <paramref name="on"/>.
     /// <paramref name="numHeads"/>: attention heads (SD1.x: 8; see <see cref="UnetConfig.NumHeads"/>).
     /// </summary>
-    public static UnetModel LoadUnet(StateDictFile file, ModuleDevice on, int numHeads = UnetConfig.Sd1NumHeads)
+    public static UnetModel LoadUnet(StateDictFile file, ModuleDevice on, int numHeads = UnetConfig.Sd1NumHeads, long? headChannels = null)
     {
         var shapes = file.Shapes();
-        var config = DetectUnet(shapes, file.Path, numHeads);
+        var config = DetectUnet(shapes, file.Path, numHeads, headChannels);
         var prefix = SupportedFamily(shapes, file.Path).UnetPrefix;
         return StateDictBinding.Bound(new UnetModel(config, on), unet => file.Bind(unet, prefix, "UNet"));
     }
@@ -65,7 +68,7 @@ public static class StableDiffusionWeights
     }
 
     /// <summary>The family of a key list, which must have a UNet and be supported.</summary>
-    private static ModelFamily SupportedFamily(IReadOnlyDictionary<string, long[]> shapes, string source)
+    public static ModelFamily SupportedFamily(IReadOnlyDictionary<string, long[]> shapes, string source)
     {
         var family = CheckpointFamilies.Recognise(CheckpointTensorIndex.FromShapes(shapes));
         if (family is { Unsupported: { } why })

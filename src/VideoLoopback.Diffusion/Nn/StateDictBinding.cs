@@ -75,7 +75,8 @@ public static class StateDictBinding
         }
     }
 
-    private static void Bind(nn.Module network, IReadOnlyDictionary<string, long[]> shapes, string source, string prefix, string what,
+    /// <summary>Binds through <paramref name="fill"/>(key, tensor): fills a bound tensor from the key of <paramref name="shapes"/>.</summary>
+    internal static void Bind(nn.Module network, IReadOnlyDictionary<string, long[]> shapes, string source, string prefix, string what,
         Action<string, Tensor> fill)
     {
         var problems = Differences(network, shapes, prefix);

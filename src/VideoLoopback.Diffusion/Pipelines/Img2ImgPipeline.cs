@@ -252,6 +252,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         var run = new LatentImg2Img
         {
             EpsModel = (x, t, rows) => model.Eps(x, t, rows, control),
+            Prediction = model.Prediction,
             // WebUI's state.sampling_step becomes i in the callback after step i, so step i+1's model calls see i.
             Callback = control is null ? Callback : step =>
             {

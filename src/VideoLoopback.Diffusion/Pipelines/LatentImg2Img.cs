@@ -12,8 +12,10 @@ namespace VideoLoopback.Diffusion.Pipelines;
 /// </summary>
 public sealed class LatentImg2Img
 {
-    /// <summary>eps(x [N,4,h,w], t [N] (continuous or integer timesteps), the rows' text and image conditioning).</summary>
+    /// <summary>The UNet: eps (or v, see <see cref="Prediction"/>) of (x [N,4,h,w], t [N] (continuous or integer timesteps), the rows' text and image conditioning).</summary>
     public required ConditionedModel EpsModel { get; init; }
+    /// <summary>What <see cref="EpsModel"/> predicts; v models are wrapped as WebUI wraps them (CompVisVDenoiser, CompVisTimestepsVDenoiser).</summary>
+    public ModelPrediction Prediction { get; init; } = ModelPrediction.Epsilon;
     public required SamplerInfo Sampler { get; init; }
     public Scheduler Scheduler { get; init; } = Scheduler.Automatic;
     public required int Steps { get; init; }
@@ -47,7 +49,17 @@ public sealed class LatentImg2Img
     {
         Img2ImgSteps.TEncFor(Steps, Denoising); // validates steps and denoising before any work
         using var scope = NewDisposeScope();
-        var noise = rng.Next();
+        return Run(initLatent, rng.Next(), rng.Next, rng.Seeds, rng.Source).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs img2img from a given initial <paramref name="noise"/>; the samplers draw further noise from <paramref name="randnLike"/>,
+    /// and the SDE samplers' Brownian trees use <paramref name="seeds"/> (unless <see cref="BrownianSeeds"/>) and <paramref name="source"/>.
+    /// </summary>
+    public Tensor Run(Tensor initLatent, Tensor noise, Func<Tensor> randnLike, IReadOnlyList<ulong> seeds, RandnSource source)
+    {
+        Img2ImgSteps.TEncFor(Steps, Denoising);
+        using var scope = NewDisposeScope();
         if (!noise.shape.SequenceEqual(initLatent.shape))
             throw new ArgumentException($"noise [{string.Join(",", noise.shape)}] does not match the init latent [{string.Join(",", initLatent.shape)}]");
         var mask = KeepMask;
@@ -57,11 +69,12 @@ public sealed class LatentImg2Img
         {
             var plan = DdimImg2ImgSteps.For(Steps, Denoising, Schedule);
             var xi = initLatent * plan.InitScale + noise * plan.NoiseScale;
-            using var cfg = new CfgDenoiser(EpsModel, Conditioning, CfgScale)
+            var epsModel = Prediction == ModelPrediction.V ? VDenoiser.AsEps(EpsModel, Schedule) : EpsModel;
+            using var cfg = new CfgDenoiser(epsModel, Conditioning, CfgScale)
             {
                 ImageConditioning = ImageConditioning, InitLatent = initLatent, Mask = mask, NMask = nmask, MaskBeforeDenoising = true,
             };
-            var context = new TimestepSamplerContext(cfg.Denoise, plan.Timesteps, Schedule, rng.Next)
+            var context = new TimestepSamplerContext(cfg.Denoise, plan.Timesteps, Schedule, randnLike)
             {
                 IsImg2Img = true, Guidance = cfg, Callback = Callback, Eta = Options.EtaFor(Sampler),
             };
@@ -71,18 +84,27 @@ public sealed class LatentImg2Img
         {
             var plan = Img2ImgSteps.ForSigmas(Sampler, Steps, Denoising, Scheduler, Schedule);
             var xi = initLatent + noise * plan.NoiseScale;
-            using var cfg = new CfgDenoiser(Sampler.WrapEpsModel(EpsModel, Schedule), Conditioning, CfgScale)
+            using var cfg = new CfgDenoiser(Denoiser(), Conditioning, CfgScale)
             {
                 ImageConditioning = ImageConditioning, InitLatent = initLatent, Mask = mask, NMask = nmask,
             };
             // WebUI's create_noise_sampler: built from the full schedule and the un-noised latent.
             using var tree = NoiseSampler is null && Sampler.BrownianNoise
-                ? BrownianTreeNoiseSampler.For(initLatent, plan.SigmasFull, BrownianSeeds ?? rng.Seeds, rng.Source)
+                ? BrownianTreeNoiseSampler.For(initLatent, plan.SigmasFull, BrownianSeeds ?? seeds, source)
                 : null;
-            var context = Options.Context(Sampler, cfg.Denoise, plan.Sigmas, rng.Next, NoiseSampler ?? tree?.AsNoiseSampler(), Callback);
+            var context = Options.Context(Sampler, cfg.Denoise, plan.Sigmas, randnLike, NoiseSampler ?? tree?.AsNoiseSampler(), Callback);
             samples = Sampler.Run!(context, xi);
         }
         if (mask is not null) samples = samples * nmask! + initLatent * mask;
         return samples.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The k-diffusion denoiser over the UNet: the sampler's own eps wrapping, or CompVisVDenoiser for v models.</summary>
+    private ConditionedModel Denoiser()
+    {
+        if (Prediction == ModelPrediction.Epsilon) return Sampler.WrapEpsModel(EpsModel, Schedule);
+        if (Sampler.WrapEpsModel != (Func<ConditionedModel, DiscreteSchedule, ConditionedModel>)EpsDenoiser.Wrap)
+            throw new NotSupportedException($"the {Sampler.Name} sampler needs an eps-prediction model");
+        return VDenoiser.Wrap(EpsModel, Schedule);
     }
 }

@@ -26,6 +26,12 @@ public sealed record StableDiffusionLoadOptions
     /// <summary>CLIP attention heads; null = the text model's default detection (CLIP-L: 12).</summary>
     public int? ClipHeads { get; init; }
 
+    /// <summary>UNet head width overriding the family's (SD2.x: 64); null = the family's, or <see cref="UnetHeads"/> heads.</summary>
+    public long? UnetHeadChannels { get; init; }
+
+    /// <summary>What the UNet predicts; null = the family's, for SD2.x decided by WebUI's test run (<see cref="VPredictionProbe"/>).</summary>
+    public ModelPrediction? Prediction { get; init; }
+
     /// <summary>
     /// Options for <paramref name="checkpointPath"/>: head counts come from a <c>NAME.config.json</c> beside
     /// <c>NAME.safetensors</c> (keys <c>unet_num_heads</c>, <c>clip_heads</c>) when there is one — small
@@ -44,9 +50,11 @@ public sealed record StableDiffusionLoadOptions
             {
                 UnetHeads = root.TryGetProperty("unet_num_heads", out var u) ? u.GetInt32() : options.UnetHeads,
                 ClipHeads = root.TryGetProperty("clip_heads", out var c) ? c.GetInt32() : options.ClipHeads,
+                UnetHeadChannels = root.TryGetProperty("unet_num_head_channels", out var hc) ? hc.GetInt64() : options.UnetHeadChannels,
+                Prediction = root.TryGetProperty("prediction", out var p) ? ModelPredictionNames.Parse(p.GetString() ?? "") : options.Prediction,
             };
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new InvalidDataException($"{sidecar}: unreadable model config ({e.Message})", e);
         }
@@ -54,7 +62,7 @@ public sealed record StableDiffusionLoadOptions
 }
 
 /// <summary>
-/// An SD1.x checkpoint loaded once: UNet, VAE (or a standalone override) and the CLIP text model with one
+/// An SD1.x or SD2.x checkpoint loaded once: UNet, VAE (or a standalone override) and the text model with one
 /// prompt conditioner (and its encoding cache) per clip-skip value. Time and FLOPs spent in the network forwards are
 /// accumulated in <see cref="Forwards"/> so callers can report what lies outside them.
 /// </summary>
@@ -67,8 +75,16 @@ public sealed class StableDiffusionModel : IDisposable
     private LoraMerger? _loras;
     private TextualInversionLibrary? _embeddings;
 
-    private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute) =>
-        (CheckpointPath, Info, Unet, Vae, TextModel, Compute) = (checkpointPath, info, unet, vae, text, compute);
+    private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute,
+        ModelFamily? family = null, ModelPrediction prediction = ModelPrediction.Epsilon) =>
+        (CheckpointPath, Info, Unet, Vae, TextModel, Compute, Family, Prediction) =
+        (checkpointPath, info, unet, vae, text, compute, family ?? CheckpointFamilies.StableDiffusion1, prediction);
+
+    /// <summary>The model family (SD1.x for models built from networks).</summary>
+    public ModelFamily Family { get; }
+
+    /// <summary>What the UNet predicts (eps or v), as given or decided at load.</summary>
+    public ModelPrediction Prediction { get; }
 
     public string CheckpointPath { get; }
     /// <summary>What the checkpoint inspection found; null for a model built from networks.</summary>
@@ -88,7 +104,10 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>Time and FLOPs of the UNet, VAE and CLIP forwards since load, per network.</summary>
     public NetworkForwards Forwards { get; } = new();
 
-    /// <summary>Checks the file is a checkpoint of a supported family (SD1.x), then loads its networks onto the compute device.</summary>
+    /// <summary>
+    /// Checks the file is a checkpoint of a supported family (SD1.x, SD2.x), then loads its networks onto the compute device.
+    /// An SD2.x model without a given prediction runs WebUI's one-forward test to tell v from eps.
+    /// </summary>
     public static StableDiffusionModel Load(string checkpointPath, StableDiffusionLoadOptions? options = null)
     {
         options ??= new StableDiffusionLoadOptions();
@@ -106,15 +125,17 @@ public sealed class StableDiffusionModel : IDisposable
         ClipTextModel? text = null;
         try
         {
-            unet = StableDiffusionWeights.LoadUnet(file, options.Compute, options.UnetHeads);
+            var family = StableDiffusionWeights.SupportedFamily(file.Shapes(), file.Path);
+            unet = StableDiffusionWeights.LoadUnet(file, options.Compute, options.UnetHeads, options.UnetHeadChannels);
             if (options.VaePath is { } path)
             {
                 using var vaeFile = StateDictFile.Open(path);
                 vae = StableDiffusionWeights.LoadVae(vaeFile, options.Compute);
             }
             else vae = StableDiffusionWeights.LoadVae(file, options.Compute);
-            text = ClipTextModel.FromCheckpoint(file, options.Compute.Device, options.Compute.DType, options.ClipHeads);
-            return new StableDiffusionModel(checkpointPath, info, unet, vae, text, options.Compute);
+            text = (family.LoadTextEncoder ?? throw new NotSupportedException($"{checkpointPath}: no loadable text encoder"))(file, options.Compute, options.ClipHeads);
+            var prediction = options.Prediction ?? (family.Prediction == NoisePrediction.EpsilonOrV ? VPredictionProbe.Decide(unet) : ModelPrediction.Epsilon);
+            return new StableDiffusionModel(checkpointPath, info, unet, vae, text, options.Compute, family, prediction);
         }
         catch
         {
@@ -129,12 +150,16 @@ public sealed class StableDiffusionModel : IDisposable
     public static StableDiffusionModel FromNetworks(string name, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute) =>
         new(name, null, unet, vae, text, compute);
 
-    /// <summary>The prompt conditioner for a clip-skip value (created once; its cache lives as long as the model).</summary>
+    /// <summary>
+    /// The prompt conditioner for a clip-skip value (created once; its cache lives as long as the model). Families that
+    /// always read one text layer (SD2.x: the penultimate) ignore the value, as WebUI does.
+    /// </summary>
     public PromptConditioner Conditioner(int clipSkip)
     {
+        clipSkip = Family.TextClipSkip ?? clipSkip;
         if (!_conditioners.TryGetValue(clipSkip, out var conditioner))
         {
-            conditioner = new PromptConditioner(TextModel, clipSkip: clipSkip, embeddings: _embeddings);
+            conditioner = new PromptConditioner(TextModel, Family.Tokenizer(), clipSkip, embeddings: _embeddings, padId: Family.TextPadId);
             _conditioners[clipSkip] = conditioner;
         }
         return conditioner;

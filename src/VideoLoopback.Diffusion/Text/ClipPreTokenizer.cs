@@ -13,14 +13,17 @@ public static class ClipPreTokenizer
 {
     private static readonly string[] Contractions = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"];
 
-    public static List<string> Split(string text)
+    public static List<string> Split(string text) => Split(text, ClipTokenizer.StartOfText, ClipTokenizer.EndOfText);
+
+    /// <summary>The same pattern with the special tokens spelled <paramref name="startOfText"/>, <paramref name="endOfText"/> (OpenCLIP's differ).</summary>
+    public static List<string> Split(string text, string startOfText, string endOfText)
     {
         var words = new List<string>();
         int i = 0;
         while (i < text.Length)
         {
-            if (StartsWith(text, i, ClipTokenizer.StartOfText)) { words.Add(text.Substring(i, ClipTokenizer.StartOfText.Length)); i += ClipTokenizer.StartOfText.Length; continue; }
-            if (StartsWith(text, i, ClipTokenizer.EndOfText)) { words.Add(text.Substring(i, ClipTokenizer.EndOfText.Length)); i += ClipTokenizer.EndOfText.Length; continue; }
+            if (StartsWith(text, i, startOfText)) { words.Add(text.Substring(i, startOfText.Length)); i += startOfText.Length; continue; }
+            if (StartsWith(text, i, endOfText)) { words.Add(text.Substring(i, endOfText.Length)); i += endOfText.Length; continue; }
             string? contraction = Contractions.FirstOrDefault(c => StartsWith(text, i, c));
             if (contraction is not null) { words.Add(text.Substring(i, contraction.Length)); i += contraction.Length; continue; }
 

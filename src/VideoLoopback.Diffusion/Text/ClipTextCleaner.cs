@@ -74,7 +74,8 @@ public static partial class ClipTextCleaner
     [GeneratedRegex("&#?[0-9A-Za-z]{1,24};")]
     private static partial Regex HtmlEntity();
 
-    private static string UnescapeHtml(string text) =>
+    /// <summary>Decodes the <c>&amp;name;</c> and <c>&amp;#n;</c> entities that name a character (the rest stay as written).</summary>
+    public static string UnescapeHtml(string text) =>
         HtmlEntity().Replace(text, m =>
         {
             string decoded = WebUtility.HtmlDecode(m.Value);

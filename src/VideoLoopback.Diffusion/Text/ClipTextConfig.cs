@@ -10,7 +10,7 @@ namespace VideoLoopback.Diffusion.Text;
 /// </summary>
 public sealed record ClipTextConfig(
     int VocabularySize, int MaxPositions, int HiddenSize, int IntermediateSize, int LayerCount, int HeadCount,
-    double LayerNormEpsilon = 1e-5)
+    double LayerNormEpsilon = 1e-5, ClipActivation Activation = ClipActivation.QuickGelu)
 {
     /// <summary>The head width of every released CLIP text tower (OpenAI CLIP-L, OpenCLIP H and bigG).</summary>
     public const int StandardHeadWidth = 64;

@@ -22,7 +22,14 @@ public sealed class ClipTokenizer
     private const int MergeCount = 49152 - 256 - 2;
     private const string EmbeddedVocabulary = "VideoLoopback.Diffusion.Text.bpe_simple_vocab_16e6.txt.gz";
 
-    private static readonly Lazy<ClipTokenizer> Shared = new(LoadEmbedded);
+    /// <summary>OpenCLIP's spelling of the same two special tokens (ids 49406, 49407).</summary>
+    public const string OpenClipStartOfText = "<start_of_text>";
+    public const string OpenClipEndOfText = "<end_of_text>";
+
+    private static readonly Lazy<ClipTokenizer> Shared = new(() => LoadEmbedded(openClip: false));
+    private static readonly Lazy<ClipTokenizer> SharedOpenClip = new(() => LoadEmbedded(openClip: true));
+    private readonly string _startOfText, _endOfText;
+    private readonly bool _openClip;
 
     private readonly Dictionary<string, int> _idByToken;
     private readonly string[] _tokenById;
@@ -30,14 +37,16 @@ public sealed class ClipTokenizer
     private readonly Dictionary<string, string[]> _wordCache = new();
     private readonly object _cacheLock = new();
 
-    private ClipTokenizer(List<(string Left, string Right)> merges)
+    private ClipTokenizer(List<(string Left, string Right)> merges, bool openClip = false)
     {
+        _openClip = openClip;
+        (_startOfText, _endOfText) = openClip ? (OpenClipStartOfText, OpenClipEndOfText) : (StartOfText, EndOfText);
         var vocabulary = new List<string>(49408);
         vocabulary.AddRange(ByteToUnicode.Characters.Select(c => c.ToString()));
         vocabulary.AddRange(ByteToUnicode.Characters.Select(c => c + WordEnd));
         vocabulary.AddRange(merges.Select(m => m.Left + m.Right));
-        vocabulary.Add(StartOfText);
-        vocabulary.Add(EndOfText);
+        vocabulary.Add(_startOfText);
+        vocabulary.Add(_endOfText);
         _tokenById = vocabulary.ToArray();
         _idByToken = new Dictionary<string, int>(_tokenById.Length);
         for (int i = 0; i < _tokenById.Length; i++) _idByToken[_tokenById[i]] = i;
@@ -47,6 +56,13 @@ public sealed class ClipTokenizer
 
     /// <summary>The tokenizer over the vocabulary shipped with the engine (loaded once, thread-safe).</summary>
     public static ClipTokenizer Default => Shared.Value;
+
+    /// <summary>
+    /// OpenCLIP's tokenizer (SD2.x; <c>open_clip.tokenizer.SimpleTokenizer</c>): the same vocabulary and BPE, but the whole
+    /// text is cleaned at once (ftfy, then HTML entities decoded twice, whitespace collapsed, lower-cased) and the special
+    /// tokens are spelled <c>&lt;start_of_text&gt;</c>, <c>&lt;end_of_text&gt;</c> (a literal "&lt;|endoftext|&gt;" is plain text).
+    /// </summary>
+    public static ClipTokenizer OpenClip => SharedOpenClip.Value;
 
     public int VocabularySize => _tokenById.Length;
 
@@ -58,14 +74,14 @@ public sealed class ClipTokenizer
         return FromBpeStream(stream, path);
     }
 
-    private static ClipTokenizer LoadEmbedded()
+    private static ClipTokenizer LoadEmbedded(bool openClip)
     {
         using var stream = typeof(ClipTokenizer).Assembly.GetManifestResourceStream(EmbeddedVocabulary)
             ?? throw new InvalidOperationException($"embedded resource '{EmbeddedVocabulary}' is missing from the assembly");
-        return FromBpeStream(stream, EmbeddedVocabulary);
+        return FromBpeStream(stream, EmbeddedVocabulary, openClip);
     }
 
-    private static ClipTokenizer FromBpeStream(Stream compressed, string name)
+    private static ClipTokenizer FromBpeStream(Stream compressed, string name, bool openClip = false)
     {
         using var gzip = new GZipStream(compressed, CompressionMode.Decompress);
         using var reader = new StreamReader(gzip, Encoding.UTF8);
@@ -80,7 +96,7 @@ public sealed class ClipTokenizer
         }
         if (merges.Count != MergeCount)
             throw new InvalidDataException($"CLIP BPE vocabulary '{name}': {merges.Count} merges, expected {MergeCount}");
-        return new ClipTokenizer(merges);
+        return new ClipTokenizer(merges, openClip);
     }
 
     /// <summary>Token ids of <paramref name="text"/> without start/end tokens or padding (WebUI's call).</summary>
@@ -106,6 +122,17 @@ public sealed class ClipTokenizer
     public List<string> Tokenize(string text)
     {
         var tokens = new List<string>();
+        if (_openClip)
+        {
+            string text2 = ClipTextCleaner.UnescapeHtml(ClipTextCleaner.UnescapeHtml(ClipTextCleaner.FixText(text)));
+            string cleanedWhole = ClipTextCleaner.PythonLower(ClipTextCleaner.CollapseWhitespace(text2));
+            foreach (string word in ClipPreTokenizer.Split(cleanedWhole, _startOfText, _endOfText))
+            {
+                if (word == _startOfText || word == _endOfText) { tokens.Add(word); continue; }
+                tokens.AddRange(Bpe(ByteToUnicode.Encode(word)));
+            }
+            return tokens;
+        }
         // Like HF, literal special tokens split the text first; each piece is cleaned on its own (which
         // matters to ftfy: a '<' in the same line would stop it decoding HTML entities).
         foreach (var (piece, isSpecial) in SplitOnSpecialTokens(text))

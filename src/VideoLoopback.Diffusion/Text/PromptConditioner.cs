@@ -19,9 +19,12 @@ public sealed class PromptConditioner : IDisposable
     private readonly Dictionary<string, CachedBatch> _cache = new();
     private long _uses;
 
+    /// <param name="padId">the id after a chunk's first end token: CLIP's end token itself (SD1.x), OpenCLIP's 0 (SD2.x).</param>
     public PromptConditioner(ClipTextModel textModel, ClipTokenizer? tokenizer = null, int clipSkip = 1,
-        EmphasisMode emphasis = EmphasisMode.Original, int commaPaddingBacktrack = 20, TextualInversionLibrary? embeddings = null)
+        EmphasisMode emphasis = EmphasisMode.Original, int commaPaddingBacktrack = 20, TextualInversionLibrary? embeddings = null,
+        int padId = ClipTokenizer.PadId)
     {
+        PadId = padId;
         if (clipSkip < 1 || clipSkip > textModel.Config.LayerCount)
             throw new ArgumentOutOfRangeException(nameof(clipSkip), clipSkip, $"clip skip must be between 1 and the text model's {textModel.Config.LayerCount} layers");
         _textModel = textModel;
@@ -31,6 +34,7 @@ public sealed class PromptConditioner : IDisposable
 
     /// <summary>WebUI's "Clip skip" (CLIP_stop_at_last_layers): 1 uses the last layer, 2 the one before, ...</summary>
     public int ClipSkip { get; }
+    public int PadId { get; }
     public EmphasisMode Emphasis => _chunker.Emphasis;
     public PromptChunker Chunker => _chunker;
 
@@ -54,7 +58,7 @@ public sealed class PromptConditioner : IDisposable
         {
             var chunks = batchChunks.Select(c => i < c.Count ? c[i] : PromptChunk.Empty()).ToList();
             long[] shape = [chunks.Count, PromptChunk.PaddedLength];
-            var ids = tensor(chunks.SelectMany(c => c.Tokens.Select(t => (long)t)).ToArray(), shape, device: device);
+            var ids = tensor(chunks.SelectMany(c => PaddedIds(c.Tokens, PadId)).ToArray(), shape, device: device);
             // WebUI builds the multipliers as a float32 tensor.
             var multipliers = tensor(chunks.SelectMany(c => c.Multipliers.Select(m => (float)m)).ToArray(), shape, device: device);
             var fixes = chunks.SelectMany((c, row) => c.Fixes.Select(f => new TokenEmbeddingFix(row, f.Position, f.Embedding.Vectors))).ToList();
@@ -63,6 +67,16 @@ public sealed class PromptConditioner : IDisposable
         }
         EncodedTextCount += texts.Count;
         return cat(encoded, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// WebUI's process_tokens: when the pad id is not the end token, every position after a chunk's first end token holds the
+    /// pad id (the chunk itself, which emphasis reads, keeps its end tokens).
+    /// </summary>
+    public static long[] PaddedIds(int[] tokens, int padId)
+    {
+        int firstEnd = padId == ClipTokenizer.EosId ? -1 : Array.IndexOf(tokens, ClipTokenizer.EosId);
+        return tokens.Select((t, i) => firstEnd >= 0 && i > firstEnd ? padId : (long)t).ToArray();
     }
 
     /// <summary>

@@ -269,6 +269,10 @@ public sealed record JobSpec
     [JobKey("sd_vae", "FILE", "A standalone VAE (.safetensors, .ckpt or .pt) replacing the checkpoint's.", Write = WhenChanged, WrittenAsFullPath = true)]
     public string? SdVae { get; init; }
 
+    [JobKey("prediction", "auto|eps|v", "What the checkpoint's UNet predicts. auto: SD2.x is tested as WebUI does (one UNet run), others are eps. Default auto.",
+        Write = WhenChanged)]
+    public string Prediction { get; init; } = "auto";
+
     [JobKey("vae_tiling", "BOOL", "VAE encode/decode in overlapping tiles to save memory; not WebUI-exact (seams blended). Default false.",
         Write = WhenChanged)]
     public bool VaeTiling { get; init; }

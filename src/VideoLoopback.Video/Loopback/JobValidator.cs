@@ -108,6 +108,8 @@ public static class JobValidator
         catch (ArgumentException e) { throw new JobException($"scheduler: {Reason(e)}", e); }
         try { Diffusion.Sampling.Noise.RandnSourceNames.Parse(job.RandnSource); }
         catch (ArgumentException e) { throw new JobException($"randn_source: {Reason(e)}", e); }
+        try { Diffusion.Sampling.ModelPredictionNames.ParseOrAuto(job.Prediction); }
+        catch (ArgumentException e) { throw new JobException($"prediction: {Reason(e)}", e); }
         try { job.WebUiSettings().SamplerOptions.Validate(); }
         catch (ArgumentException e) { throw new JobException(e.Message, e); }
         if (job.SeedResizeFromW > 0 && job.SeedResizeFromH > 0 && (job.SeedResizeFromW < 8 || job.SeedResizeFromH < 8))

@@ -48,6 +48,26 @@ public sealed class Img2ImgCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Area", "sd2")]
+    public void Sd2VCheckpointRendersAndAGivenPredictionChangesTheImage()
+    {
+        var sd2 = Path.GetFullPath(Path.Combine(GoldenData.Path("sd2"), "tiny-sd2-v.safetensors"));
+        string Run(string name, params string[] extra)
+        {
+            var output = Path.Combine(_temp.FullName, name);
+            var (code, log) = CliProcess.RunCli([.. new[] { "img2img", "--checkpoint", sd2, "--init", Init(), "--prompt", "a cat", "--steps", "3",
+                "--denoising", "0.75", "--seed", "42", "--width", "32", "--height", "32", "--sampler", "Euler", "--output", output }, .. extra]);
+            Assert.True(code == 0, $"img2img {string.Join(" ", extra)} failed ({code}): {log}");
+            return Directory.GetFiles(output, "*.png").Single();
+        }
+        var auto = ImageFile.Read(Run("auto")).Image;
+        var v = ImageFile.Read(Run("v", "--prediction", "v")).Image;
+        var eps = ImageFile.Read(Run("eps", "--prediction", "eps")).Image;
+        Assert.True(auto.eq(v).all().item<bool>(), "the v model was not decided as v");
+        Assert.False(auto.eq(eps).all().item<bool>(), "--prediction eps left the image unchanged");
+    }
+
+    [Fact]
     public void SamplerOptionsReachTheSamplerAndTheParameters()
     {
         string Run(string name, params string[] extra)
@@ -182,6 +202,7 @@ public sealed class Img2ImgCommandTests : IDisposable
     [InlineData("--scheduler", "Nope", "unknown scheduler 'Nope'")]
     [InlineData("--width", "30", "multiples of 8")]
     [InlineData("--randn-source", "XPU", "--randn-source: unknown RNG source 'XPU'")]
+    [InlineData("--prediction", "x0", "--prediction: unknown prediction 'x0' (expected eps, v or auto)")]
     [InlineData("--eta", "-1", "eta -1: expected a number ≥ 0")]
     [InlineData("--s-churn", "-1", "s_churn -1: expected a number ≥ 0")]
     public void BadValuesAreRefused(string option, string value, string expected)

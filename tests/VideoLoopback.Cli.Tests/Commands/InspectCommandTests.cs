@@ -92,7 +92,7 @@ public class InspectCommandTests
         var path = GoldenData.Path("sampling", "noise.safetensors");
         var run = InspectWithErrors(path);
         InProcessCli.AssertOneErrorLine(run, $"error: {path}: not a recognised model file");
-        Assert.Contains("expected an SD1.x checkpoint", run.Errors);
+        Assert.Contains("expected an SD1.x or SD2.x checkpoint", run.Errors);
     }
 
     private sealed class TempFolder : IDisposable

@@ -94,7 +94,7 @@ public class GoldenModelFileDetectionTests
         Assert.True(info.Family == CheckpointFamily.Unknown,
             $"{relativePath}: golden tensor file detected as {info.Family} ({info.Description}); if it is a model, list it in {nameof(ModelFiles)}");
         var e = Assert.Throws<CheckpointException>(info.EnsureSupported);
-        Assert.Contains("expected an SD1.x checkpoint", e.Problem);
+        Assert.Contains("expected an SD1.x or SD2.x checkpoint", e.Problem);
 
         if (file.Metadata.TryGetValue("model", out var model))
         {

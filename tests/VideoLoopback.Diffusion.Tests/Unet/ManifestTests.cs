@@ -58,16 +58,6 @@ public class ManifestTests
     }
 
     [Fact]
-    public void Sd21ManifestIsRefusedAsNotSupportedYet()
-    {
-        const string manifest = "sd21_768-v_v2-inference-v.json";
-        var error = Assert.Throws<NotSupportedException>(() => StableDiffusionWeights.DetectUnet(Manifest(manifest), manifest));
-        Assert.Contains("SD2.x", error.Message);
-        Assert.Contains("not supported yet", error.Message);
-        Assert.Contains(manifest, error.Message);
-    }
-
-    [Fact]
     public void FileWithoutUnetIsRefusedNamingTheKey()
     {
         const string manifest = "vae_standalone_vae-ft-mse-840000-ema-pruned.json";

@@ -57,6 +57,7 @@ public sealed class WebUiSettingsJobTests : IDisposable
         Assert.StartsWith("inpainting_mask_invert is 2", Fails(ValidJob() with { InpaintingMaskInvert = 2 }));
         Assert.StartsWith("scheduler: unknown scheduler 'Fast'", Fails(ValidJob() with { Scheduler = "Fast" }));
         Assert.StartsWith("randn_source: unknown RNG source 'XPU'", Fails(ValidJob() with { RandnSource = "XPU" }));
+        Assert.StartsWith("prediction: unknown prediction 'x0'", Fails(ValidJob() with { Prediction = "x0" }));
         Assert.StartsWith("eta is -0.5", Fails(ValidJob() with { Eta = -0.5 }));
         Assert.StartsWith("s_churn is -1", Fails(ValidJob() with { SChurn = -1 }));
         Assert.StartsWith("s_noise NaN", Fails(ValidJob() with { SNoise = double.NaN }));
@@ -111,6 +112,7 @@ public sealed class WebUiSettingsJobTests : IDisposable
         var untouched = JobFile.Settings(ValidJob(), "t", "m", "h");
         Assert.DoesNotContain("mask_blur", untouched);
         Assert.DoesNotContain("randn_source", untouched);
+        Assert.DoesNotContain("prediction", untouched);
         var changed = ValidJob() with { MaskBlur = 8, Scheduler = "Karras", Eta = 0.5, VaeTiling = true };
         var written = JobFile.Settings(changed, "t", "m", "h");
         Assert.Contains("\"mask_blur\": 8", written);
