@@ -83,7 +83,8 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         public string LoraDir { get; init; } = "weights/lora";
         [CommandOption("--embeddings-dir <FOLDER>")][Description("Where textual-inversion embeddings named in prompts are looked up, recursively. Default weights/embeddings.")]
         public string EmbeddingsDir { get; init; } = "weights/embeddings";
-        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[,weight=1][,start=0][,end=1][,mode=balanced|prompt|controlnet][,resize=crop|just|fill][,module=NAME][,processor_res=N][,threshold_a=A][,threshold_b=B]; one --control-image each.")]
+        // Descriptions are Spectre markup: brackets are doubled to show as brackets.
+        [CommandOption("--controlnet <SPEC>")][Description("A ControlNet unit, repeatable: MODEL[[,weight=1]][[,start=0]][[,end=1]][[,mode=balanced|prompt|controlnet]][[,resize=crop|just|fill]][[,module=NAME]][[,processor_res=N]][[,threshold_a=A]][[,threshold_b=B]]; one --control-image each.")]
         public string[]? ControlNets { get; init; }
         [CommandOption("--control-image <FILE>")][Description("The control image of each --controlnet, in order (the unit's module, if any, runs on it first).")]
         public string[]? ControlImages { get; init; }
