@@ -13,10 +13,7 @@ public sealed class HostFrameSpill : FrameSpill
     /// </summary>
     public override int Write(Tensor pixels)
     {
-        using var host = empty(pixels.shape, pixels.dtype, CPU);
-        var pinned = host.pin_memory();
-        pinned.copy_(pixels, nonBlocking: true);
-        _slots.Add(pinned);
+        _slots.Add(HostFrames.PinnedCopy(pixels));
         return _slots.Count - 1;
     }
 

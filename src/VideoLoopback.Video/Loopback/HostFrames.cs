@@ -64,14 +64,21 @@ public sealed class HostFrames : IDisposable
         Tensor copy;
         if (frame.device_type == TorchSharp.DeviceType.CPU)
             copy = frame.clone();
-        else
-        {
-            using var host = empty(frame.shape, frame.dtype, CPU);
-            copy = host.pin_memory();
-            copy.copy_(frame, nonBlocking: true);
-        }
+        else copy = PinnedCopy(frame);
         copy.DetachFromDisposeScope();
         return copy;
+    }
+
+    /// <summary>
+    /// A pinned host copy of a device tensor, queued behind the device's work and not waited for: its bytes are valid once
+    /// the device has finished (<see cref="WaitForDevice"/>), or for a copy back to the device, which the stream orders after it.
+    /// </summary>
+    internal static Tensor PinnedCopy(Tensor frame)
+    {
+        using var host = empty(frame.shape, frame.dtype, CPU);
+        var pinned = host.pin_memory();
+        pinned.copy_(frame, nonBlocking: true);
+        return pinned;
     }
 
     public void Dispose()

@@ -16,9 +16,8 @@ public class DeviceBenchSettings : TorchBenchSettings
     public TorchSharp.torch.Device TorchDevice => device(Device);
 
     /// <summary>Where and in what the networks run: float32 on the CPU, float16 on CUDA (as render).</summary>
-    public VideoLoopback.Diffusion.Nn.ModuleDevice Compute => TorchDevice.type == TorchSharp.DeviceType.CPU
-        ? VideoLoopback.Diffusion.Nn.ModuleDevice.Cpu
-        : new(TorchDevice, ScalarType.Float16);
+    public VideoLoopback.Diffusion.Nn.ModuleDevice Compute =>
+        new(TorchDevice, VideoLoopback.Diffusion.Nn.ComputePrecision.DefaultFor(TorchDevice));
 
     public override ValidationResult Validate()
     {
