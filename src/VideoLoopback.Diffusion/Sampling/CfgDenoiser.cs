@@ -54,13 +54,16 @@ public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep condi
         long condRows = rowsOfImage.Count;
         var imageOfRow = cat([condIndex, arange(batch, ScalarType.Int64, x.device)]);
         var isPositive = cat([ones(condRows, ScalarType.Float32, x.device), zeros(batch, ScalarType.Float32, x.device)]);
-        var rows = new ModelConditioning(c.Cond, imageIn, imageOfRow, isPositive); // text rows set per call below
+        var rows = new ModelConditioning(c.Cond, imageIn, imageOfRow, isPositive); // text and vector rows set per call below
+        if ((c.CondVector is null) != (c.UncondVector is null))
+            throw new ArgumentException("the prompts and negative prompts must both have vector conditioning or both not");
 
         Tensor output;
         if (c.Cond.shape[1] == c.Uncond.shape[1])
         {
             ModelBatchSizes.Add((int)xIn.shape[0]);
-            output = model(xIn, sigmaIn, rows with { Text = cat([c.Cond, c.Uncond]) });
+            var vector = c.CondVector is null ? null : cat([c.CondVector, c.UncondVector!]);
+            output = model(xIn, sigmaIn, rows with { Text = cat([c.Cond, c.Uncond]), Vector = vector });
         }
         else
         {
@@ -70,10 +73,10 @@ public sealed class CfgDenoiser(ConditionedModel model, ConditioningAtStep condi
             {
                 long b = Math.Min(a + chunk, condRows);
                 ModelBatchSizes.Add((int)(b - a));
-                parts.Add(model(xIn.narrow(0, a, b - a), sigmaIn.narrow(0, a, b - a), rows.Rows(a, b - a, c.Cond.narrow(0, a, b - a))));
+                parts.Add(model(xIn.narrow(0, a, b - a), sigmaIn.narrow(0, a, b - a), rows.Rows(a, b - a, c.Cond.narrow(0, a, b - a), c.CondVector?.narrow(0, a, b - a))));
             }
             ModelBatchSizes.Add(batch);
-            parts.Add(model(xIn.narrow(0, condRows, batch), sigmaIn.narrow(0, condRows, batch), rows.Rows(condRows, batch, c.Uncond)));
+            parts.Add(model(xIn.narrow(0, condRows, batch), sigmaIn.narrow(0, condRows, batch), rows.Rows(condRows, batch, c.Uncond, c.UncondVector)));
             output = cat(parts);
         }
 

@@ -14,11 +14,14 @@ public sealed class PromptSchedule(IReadOnlyList<ScheduledConditioning> entries)
     /// The conditioning [77k,C] for <paramref name="step"/> (WebUI counts denoiser calls from 0): the first
     /// entry whose end step is not before it; past the last end step WebUI falls back to the first entry.
     /// </summary>
-    public Tensor At(int step)
+    public Tensor At(int step) => EntryAt(step).Cond;
+
+    /// <summary>The schedule entry in force at <paramref name="step"/> (see <see cref="At"/>).</summary>
+    public ScheduledConditioning EntryAt(int step)
     {
         foreach (var entry in Entries)
-            if (step <= entry.EndAtStep) return entry.Cond;
-        return Entries[0].Cond;
+            if (step <= entry.EndAtStep) return entry;
+        return Entries[0];
     }
 
     /// <summary>
@@ -27,6 +30,17 @@ public sealed class PromptSchedule(IReadOnlyList<ScheduledConditioning> entries)
     /// </summary>
     public static Tensor Batch(IReadOnlyList<PromptSchedule> schedules, int step) =>
         StackPadded(schedules.Select(s => s.At(step)).ToList());
+
+    /// <summary>The pooled embeddings [B,P] of every prompt at <paramref name="step"/>, or null when the family has none.</summary>
+    public static Tensor? PooledBatch(IReadOnlyList<PromptSchedule> schedules, int step) =>
+        StackPooled(schedules.Select(s => s.EntryAt(step)).ToList());
+
+    /// <summary>[P] pooled embeddings -> [B,P]; null when the entries have none (all or none do: one text model made them).</summary>
+    public static Tensor? StackPooled(IReadOnlyList<ScheduledConditioning> entries)
+    {
+        if (entries.Count == 0 || entries[0].Pooled is null) return null;
+        return stack(entries.Select(e => e.Pooled ?? throw new ArgumentException("some prompts have a pooled embedding and some not")).ToArray());
+    }
 
     /// <summary>WebUI's stack_conds: [T_i,C] tensors -> [B,max T,C], padding with each one's last vector.</summary>
     public static Tensor StackPadded(IReadOnlyList<Tensor> conds)

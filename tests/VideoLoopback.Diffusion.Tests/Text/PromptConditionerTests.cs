@@ -136,7 +136,7 @@ public sealed class PromptConditionerTests : IDisposable
         using var scope = NewDisposeScope();
         using var conditioner = new PromptConditioner(_model);
         var multi = conditioner.GetMultiCondLearnedConditioning(["a cat AND a dog:0.5", "a dog"], steps: 20);
-        var (condsList, stacked) = multi.At(1);
+        var (condsList, stacked, _) = multi.At(1);
         Assert.Equal([3L, 77, 8], stacked.shape);
         Assert.Equal([(0, 1.0), (1, 0.5)], condsList[0]);
         Assert.Equal([(2, 1.0)], condsList[1]);
