@@ -68,16 +68,13 @@ public sealed record StableDiffusionLoadOptions
 /// </summary>
 public sealed class StableDiffusionModel : IDisposable
 {
-    /// <summary>SD1.x latent scale factor (LDM scale_factor).</summary>
-    public const double LatentScale = CheckpointFamilies.Sd1LatentScale;
-
     private readonly Dictionary<int, PromptConditioner> _conditioners = new();
     private LoraMerger? _loras;
     private TextualInversionLibrary? _embeddings;
 
-    private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute,
-        ModelFamily? family = null, ModelPrediction prediction = ModelPrediction.Epsilon) =>
-        (CheckpointPath, Info, Unet, Vae, TextModel, Compute, Family, Prediction) =
+    private StableDiffusionModel(string checkpointPath, CheckpointInfo? info, UnetModel unet, AutoencoderKL vae, IReadOnlyList<ClipTextModel> text,
+        ModuleDevice compute, ModelFamily? family = null, ModelPrediction prediction = ModelPrediction.Epsilon) =>
+        (CheckpointPath, Info, Unet, Vae, TextModels, Compute, Family, Prediction) =
         (checkpointPath, info, unet, vae, text, compute, family ?? CheckpointFamilies.StableDiffusion1, prediction);
 
     /// <summary>The model family (SD1.x for models built from networks).</summary>
@@ -91,7 +88,14 @@ public sealed class StableDiffusionModel : IDisposable
     public CheckpointInfo? Info { get; }
     public UnetModel Unet { get; }
     public AutoencoderKL Vae { get; }
-    public ClipTextModel TextModel { get; }
+    /// <summary>The text encoders, in the family's order (SD1.x/SD2.x: one; SDXL: CLIP-L, then OpenCLIP bigG).</summary>
+    public IReadOnlyList<ClipTextModel> TextModels { get; }
+
+    /// <summary>The first (for SD1.x/SD2.x the only) text encoder.</summary>
+    public ClipTextModel TextModel => TextModels[0];
+
+    /// <summary>LDM's scale_factor between VAE latents and the UNet's latents (SD1.x/SD2.x 0.18215, SDXL 0.13025).</summary>
+    public double LatentScale => Family.LatentScale;
     public ModuleDevice Compute { get; }
     public Device Device => Compute.Device;
 
@@ -122,7 +126,7 @@ public sealed class StableDiffusionModel : IDisposable
         }
         UnetModel? unet = null;
         AutoencoderKL? vae = null;
-        ClipTextModel? text = null;
+        IReadOnlyList<ClipTextModel>? text = null;
         try
         {
             var family = StableDiffusionWeights.SupportedFamily(file.Shapes(), file.Path);
@@ -133,7 +137,7 @@ public sealed class StableDiffusionModel : IDisposable
                 vae = StableDiffusionWeights.LoadVae(vaeFile, options.Compute);
             }
             else vae = StableDiffusionWeights.LoadVae(file, options.Compute);
-            text = (family.LoadTextEncoder ?? throw new NotSupportedException($"{checkpointPath}: no loadable text encoder"))(file, options.Compute, options.ClipHeads);
+            text = [(family.LoadTextEncoder ?? throw new NotSupportedException($"{checkpointPath}: no loadable text encoder"))(file, options.Compute, options.ClipHeads)];
             var prediction = options.Prediction ?? (family.Prediction == NoisePrediction.EpsilonOrV ? VPredictionProbe.Decide(unet) : ModelPrediction.Epsilon);
             return new StableDiffusionModel(checkpointPath, info, unet, vae, text, options.Compute, family, prediction);
         }
@@ -141,14 +145,14 @@ public sealed class StableDiffusionModel : IDisposable
         {
             unet?.Dispose();
             vae?.Dispose();
-            text?.Dispose();
+            foreach (var t in text ?? []) t.Dispose();
             throw;
         }
     }
 
     /// <summary>A model over networks built elsewhere (benchmarks with random weights); it owns and disposes them.</summary>
     public static StableDiffusionModel FromNetworks(string name, UnetModel unet, AutoencoderKL vae, ClipTextModel text, ModuleDevice compute) =>
-        new(name, null, unet, vae, text, compute);
+        new(name, null, unet, vae, [text], compute);
 
     /// <summary>
     /// The prompt conditioner for a clip-skip value (created once; its cache lives as long as the model). Families that
@@ -196,10 +200,10 @@ public sealed class StableDiffusionModel : IDisposable
     /// </summary>
     public T TimedText<T>(Func<T> work)
     {
-        long before = TextModel.SequenceLayersRun;
+        var before = TextModels.Select(t => t.SequenceLayersRun).ToArray();
         var result = Forwards.Run(ModelNetwork.Clip, work);
-        Forwards.AddFlops(ModelNetwork.Clip,
-            NetworkFlops.ClipText(TextModel.Config, TextModel.SequenceLayersRun - before, TextModel.Config.MaxPositions, 1));
+        foreach (var (text, i) in TextModels.Select((t, i) => (t, i)))
+            Forwards.AddFlops(ModelNetwork.Clip, NetworkFlops.ClipText(text.Config, text.SequenceLayersRun - before[i], text.Config.MaxPositions, 1));
         return result;
     }
 
@@ -298,6 +302,6 @@ public sealed class StableDiffusionModel : IDisposable
         Embeddings = null;
         Unet.Dispose();
         Vae.Dispose();
-        TextModel.Dispose();
+        foreach (var text in TextModels) text.Dispose();
     }
 }

@@ -72,7 +72,7 @@ public class Sd2Img2ImgGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         Check("denoised_callback", stack(denoised), Sd2Golden.UnetTolerance);
         Check("samples", samples, Sd2Golden.UnetTolerance);
         using (no_grad())
-            Check("image", model.Vae.Decode(samples / StableDiffusionModel.LatentScale), Sd2Golden.UnetTolerance);
+            Check("image", model.Vae.Decode(samples / model.LatentScale), Sd2Golden.UnetTolerance);
         output.WriteLine($"{caseName}: max abs errors " + string.Join(", ", errors));
     }
 }
