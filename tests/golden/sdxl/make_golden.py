@@ -295,6 +295,8 @@ class MetaParameters:
                 tensor = tensor.to("meta")
             return real_buffer(module, name, tensor, persistent)
         torch.nn.Module.register_parameter, torch.nn.Module.register_buffer = register_parameter, register_buffer
+        self.saved.append((torch.nn.Module, "to", torch.nn.Module.to))
+        torch.nn.Module.to = lambda module, *a, **k: module  # open_clip.create_model moves the model to its device
         for name in ["uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "xavier_uniform_", "xavier_normal_",
                      "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]:
             self.saved.append((init, name, getattr(init, name)))
