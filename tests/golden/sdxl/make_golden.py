@@ -211,6 +211,7 @@ def make_unet():
 def make_vae():
     from sgm.models.autoencoder import AutoencoderKL
     _, _, vae, _ = up.load_tiny()
+    up.webui()  # WebUI's VAE nonlinearity (torch silu)
     g = torch.Generator().manual_seed(3201)
     out = {}
     with torch.no_grad():

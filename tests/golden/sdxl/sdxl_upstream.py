@@ -375,6 +375,8 @@ def webui():
     import sgm.modules.diffusionmodules.openaimodel as sgm_openaimodel
     # As sd_hijack_optimizations.apply_optimizations does: UNet skip concatenation resizes (nearest) on a size mismatch.
     sgm_openaimodel.th = sd_hijack_unet.th
+    # Also as apply_optimizations does: the VAE's nonlinearity becomes torch's silu (sgm's own is x*sigmoid(x)).
+    sgm_vae_model.nonlinearity = torch.nn.functional.silu
     hijack = types.SimpleNamespace(fixes=None, extra_generation_params={},
                                    embedding_db=types.SimpleNamespace(find_embedding_at_position=lambda tokens, pos: (None, None)))
     _webui = types.SimpleNamespace(opts=opts, hijack=hijack, sd_hijack_clip=sd_hijack_clip, sd_hijack_open_clip=sd_hijack_open_clip,
