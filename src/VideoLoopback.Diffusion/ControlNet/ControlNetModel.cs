@@ -21,6 +21,7 @@ public sealed class ControlNetModel : nn.Module
     public const string ReleasePrefix = "control_model.";
 
     private readonly TimeEmbed _timeEmbed;
+    private readonly LabelEmbed? _labelEmbed;
     private readonly Conv2d[] _hint;
     private readonly UnetBlock[] _input;
     private readonly Conv2d[] _zeroConvs;
@@ -32,6 +33,7 @@ public sealed class ControlNetModel : nn.Module
         Config = config;
         On = on;
         _timeEmbed = new TimeEmbed(config, on);
+        _labelEmbed = config.AdmInChannels > 0 ? new LabelEmbed(config, on) : null;
 
         var hint = new List<Conv2d>();
         long hintChannels = 3;
@@ -51,6 +53,7 @@ public sealed class ControlNetModel : nn.Module
         _middleOut = Layers.Conv(encoder.Width, encoder.Width, 1, on);
 
         register_module("time_embed", _timeEmbed);
+        if (_labelEmbed is not null) register_module("label_emb", _labelEmbed);
         register_module("input_hint_block", new Slots(_hint.Select((c, i) => ((2 * i).ToString(), (nn.Module)c)).ToArray()));
         register_module("input_blocks", new Slots(_input.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
         register_module("zero_convs", new Slots(_zeroConvs.Select((c, i) => (i.ToString(), (nn.Module)new Slots(("0", c)))).ToArray()));
@@ -68,15 +71,17 @@ public sealed class ControlNetModel : nn.Module
     /// <summary>
     /// x [B,4,h,w], timesteps [B], context [B,T,C], hint [B or 1,3,8h,8w] in [0,1] -> the 13 unscaled residuals in the order the
     /// UNet consumes them from the end (index 0 = after input block 0, last = middle block), in the network's dtype on its device.
+    /// <paramref name="y"/>: the SDXL vector [B,adm_in_channels], required exactly when the ControlNet has label_emb.
     /// </summary>
-    public Tensor[] Forward(Tensor x, Tensor timesteps, Tensor context, Tensor hint)
+    public Tensor[] Forward(Tensor x, Tensor timesteps, Tensor context, Tensor hint, Tensor? y = null)
     {
         if (hint.ndim != 4 || hint.shape[1] != 3 || hint.shape[2] != x.shape[2] * 8 || hint.shape[3] != x.shape[3] * 8)
             throw new ArgumentException($"control image must be [B,3,{x.shape[2] * 8},{x.shape[3] * 8}] for a latent of [{string.Join(",", x.shape)}], got [{string.Join(",", hint.shape)}]", nameof(hint));
+        UnetModel.CheckVector(Config, x.shape[0], y, "ControlNet");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var (dtype, device) = (On.DType, On.Device);
-        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context);
+        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context, y, _labelEmbed);
 
         var guided = hint.to(dtype, device);
         for (int i = 0; i < _hint.Length; i++)
