@@ -1,3 +1,4 @@
+using VideoLoopback.Diffusion.Checkpoints;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Unet;
 using static TorchSharp.torch;
@@ -48,6 +49,32 @@ public class SdxlUnetStructureTests
             Assert.Equal(config.LevelTransformerDepths, detected.LevelTransformerDepths);
             Assert.Equal(config.MiddleTransformerDepth, detected.MiddleTransformerDepth);
             Assert.Equal(config.AdmInChannels, detected.AdmInChannels);
+        }
+    }
+
+    [Fact]
+    public void KeySetIsRebuiltFromTheStructureAndCatchesALostBlock()
+    {
+        const string prefix = "model.diffusion_model.";
+        foreach (var config in new[] { UnetConfig.StableDiffusionXL(), Tiny() })
+        {
+            using var unet = new UnetModel(config, ModuleDevice.Meta);
+            var shapes = ShapesOf(unet).ToDictionary(kv => prefix + kv.Key, kv => kv.Value);
+            var index = CheckpointTensorIndex.FromShapes(shapes);
+            var structure = LdmUNetKeys.Infer(index, prefix);
+            Assert.NotNull(structure);
+            Assert.Equal(config.ChannelMult.Select((_, l) => config.DepthAt(l)), structure.LevelDepths);
+            Assert.Equal(config.MiddleDepth, structure.MiddleDepth);
+            Assert.Equal(config.AdmInChannels, structure.AdmInChannels);
+            var expected = LdmUNetKeys.Expected(index, prefix, structure, controlNet: false);
+            Assert.True(expected.SetEquals(shapes.Keys), $"{config.ModelChannels}: expected-only " +
+                string.Join(", ", expected.Except(shapes.Keys).Take(5)) + "; file-only " + string.Join(", ", shapes.Keys.Except(expected).Take(5)));
+
+            // A transformer that lost its last block (its level's others still show the depth) is caught.
+            string lost = $"{prefix}input_blocks.5.1.transformer_blocks.{config.DepthAt(1) - 1}.";
+            var damaged = CheckpointTensorIndex.FromShapes(shapes.Where(kv => !kv.Key.StartsWith(lost, StringComparison.Ordinal)).ToDictionary());
+            var again = LdmUNetKeys.Expected(damaged, prefix, LdmUNetKeys.Infer(damaged, prefix)!, controlNet: false);
+            Assert.Contains(lost + "norm1.weight", again);
         }
     }
 
