@@ -55,7 +55,9 @@ public static class LdmUNetKeys
         int deepest = Math.Max(middle, depths.Max());
         for (int level = 0; level < levels; level++)
             depths[level] = !attention[level] ? 0 : depths[level] > 0 ? depths[level] : deepest;
-        if (middle == 0) middle = Math.Max(1, deepest);
+        // A transformer without blocks (sd-webui-controlnet's small SDXL ControlNet: depth 0 in the middle) keeps its norm and
+        // projections; only when the whole middle transformer is gone is the depth taken from the levels.
+        if (middle == 0 && !index.HasPrefix(prefix + "middle_block.1.norm.")) middle = Math.Max(1, deepest);
 
         var toK = index.All.FirstOrDefault(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)
             && t.Name.EndsWith(".attn2.to_k.weight", StringComparison.Ordinal) && t.Shape.Length == 2);

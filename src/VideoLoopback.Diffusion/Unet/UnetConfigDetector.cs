@@ -50,13 +50,10 @@ public static class UnetConfigDetector
         int middleDepth = middleAttention ? Depth("middle_block.1") : 0;
         if (middleAttention) firstTransformer ??= "middle_block.1";
 
-        long contextDim = 0;
-        bool linear = false;
-        if (firstTransformer is not null)
-        {
-            contextDim = Shape($"{firstTransformer}.transformer_blocks.0.attn2.to_k.weight")[1];
-            linear = Shape($"{firstTransformer}.proj_in.weight").Length == 2;
-        }
+        // The context width shows only in a transformer that has blocks (a ControlNet's middle transformer may have none).
+        bool linear = firstTransformer is not null && Shape($"{firstTransformer}.proj_in.weight").Length == 2;
+        long contextDim = shapes.Where(kv => kv.Key.EndsWith(".transformer_blocks.0.attn2.to_k.weight", StringComparison.Ordinal))
+            .Select(kv => kv.Value[1]).FirstOrDefault();
 
         // One depth everywhere (SD1.x, SD2.x) keeps the single TransformerDepth; sgm's per-level list (SDXL [0,2,10], middle =
         // the last level's) is kept as read, with the middle depth standing in as the default.
