@@ -153,7 +153,9 @@ public static class CheckpointInspector
             foreach (var text in Sd1.TextEncoders)
                 if (text.FindTower(index) is { } tower) report.Component(text.Component, text.KeyPrefix, text.Keys!.Expected(index, tower));
         }
-        if (report.ContextDim is not null and not 768)
+        if (structure is { AdmInChannels: > 0 })
+            report.Notes.Add("SDXL ControlNet (label_emb): for an SDXL UNet");
+        else if (report.ContextDim is not null and not 768)
             report.Notes.Add($"context width {report.ContextDim} (SD1.x uses 768)");
         return report.Build(CheckpointFamily.ControlNet, description, layout);
     }
@@ -230,7 +232,10 @@ public static class CheckpointInspector
             ContextDim = s.ContextDim;
             Notes.Add($"UNet: {s.InChannels} input channels, {s.ModelChannels} model channels, {s.Levels} levels, " +
                       $"{s.ResBlocksPerLevel} ResBlocks per level, context width {s.ContextDim?.ToString() ?? "?"}" +
-                      (s.LinearProjections ? ", linear transformer projections" : ""));
+                      (s.LinearProjections ? ", linear transformer projections" : "") +
+                      (s.LevelDepths.Where((_, l) => s.AttentionAtLevel[l]).Append(s.MiddleDepth).Distinct().Count() > 1
+                          ? $", transformer depths [{string.Join(",", s.LevelDepths)}] middle {s.MiddleDepth}" : "") +
+                      (s.AdmInChannels > 0 ? $", label_emb over {s.AdmInChannels}" : ""));
         }
 
         public CheckpointInfo Build(CheckpointFamily family, string description, ControlNetLayout layout = ControlNetLayout.None)

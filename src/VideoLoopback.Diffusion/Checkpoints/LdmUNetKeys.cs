@@ -3,15 +3,23 @@ namespace VideoLoopback.Diffusion.Checkpoints;
 /// <summary>
 /// The complete key set of an LDM <c>UNetModel</c> (or the encoder half a ControlNet copies), rebuilt from
 /// the structure the file shows: the number of input blocks and where the downsamplers sit give the
-/// levels and ResBlocks per level; a level has attention when any of its blocks has a transformer; a
+/// levels and ResBlocks per level; a level has attention when any of its blocks has a transformer, as many
+/// transformer blocks as the deepest of them shows (sgm's per-level depths), and label_emb is expected when present; a
 /// ResBlock has a skip connection when its input and output widths differ. Every key of every block
 /// that structure implies is expected, so a file that lost individual tensors is caught.
 /// </summary>
 public static class LdmUNetKeys
 {
     /// <summary>Structure read from the keys under <paramref name="prefix"/>; null when it is not an LDM UNet.</summary>
-    public sealed record Structure(int Levels, int ResBlocksPerLevel, bool[] AttentionAtLevel, int TransformerDepth,
-        int InChannels, int ModelChannels, int? ContextDim, bool LinearProjections);
+    /// <param name="LevelDepths">transformer blocks per level (0 at levels without attention; sgm's SDXL [0,2,10]).</param>
+    /// <param name="MiddleDepth">transformer blocks of the middle block.</param>
+    /// <param name="AdmInChannels">width of sgm's label_emb input (SDXL 2816); 0 without label_emb.</param>
+    public sealed record Structure(int Levels, int ResBlocksPerLevel, bool[] AttentionAtLevel, int[] LevelDepths, int MiddleDepth,
+        int InChannels, int ModelChannels, int? ContextDim, bool LinearProjections, int AdmInChannels)
+    {
+        /// <summary>The deepest SpatialTransformer.</summary>
+        public int TransformerDepth => Math.Max(MiddleDepth, LevelDepths.DefaultIfEmpty(0).Max());
+    }
 
     public static Structure? Infer(CheckpointTensorIndex index, string prefix, bool hasOutputBlocks = true)
     {
@@ -25,32 +33,39 @@ public static class LdmUNetKeys
         if (resBlocks <= 0 || resBlocks % levels != 0) return null;
         int perLevel = resBlocks / levels;
 
+        // A level's depth is the most transformer blocks any of its transformers shows, so one that lost a block is caught.
         var attention = new bool[levels];
+        var depths = new int[levels];
         for (int level = 0; level < levels; level++)
         {
-            for (int j = 0; j < perLevel && !attention[level]; j++)
-                attention[level] = index.HasPrefix($"{prefix}input_blocks.{InputIndex(level, j, perLevel)}.1.");
-            for (int j = 0; hasOutputBlocks && j <= perLevel && !attention[level]; j++)
-                attention[level] = index.HasPrefix($"{prefix}output_blocks.{OutputIndex(level, j, levels, perLevel)}.1.transformer_blocks.");
+            for (int j = 0; j < perLevel; j++)
+            {
+                string block = $"{prefix}input_blocks.{InputIndex(level, j, perLevel)}.1.";
+                attention[level] |= index.HasPrefix(block);
+                depths[level] = Math.Max(depths[level], index.MaxIndex(block + "transformer_blocks.") + 1);
+            }
+            for (int j = 0; hasOutputBlocks && j <= perLevel; j++)
+            {
+                string block = $"{prefix}output_blocks.{OutputIndex(level, j, levels, perLevel)}.1.transformer_blocks.";
+                attention[level] |= index.HasPrefix(block);
+                depths[level] = Math.Max(depths[level], index.MaxIndex(block) + 1);
+            }
         }
-
-        int depth = 0;
-        foreach (var name in index.Names)
-        {
-            if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            int at = name.IndexOf(".transformer_blocks.", StringComparison.Ordinal);
-            if (at < 0) continue;
-            int start = at + ".transformer_blocks.".Length;
-            int end = name.IndexOf('.', start);
-            if (end > start && int.TryParse(name.AsSpan(start, end - start), out var d)) depth = Math.Max(depth, d + 1);
-        }
+        int middle = index.MaxIndex(prefix + "middle_block.1.transformer_blocks.") + 1;
+        int deepest = Math.Max(middle, depths.Max());
+        for (int level = 0; level < levels; level++)
+            depths[level] = !attention[level] ? 0 : depths[level] > 0 ? depths[level] : deepest;
+        // A transformer without blocks (sd-webui-controlnet's small SDXL ControlNet: depth 0 in the middle) keeps its norm and
+        // projections; only when the whole middle transformer is gone is the depth taken from the levels.
+        if (middle == 0 && !index.HasPrefix(prefix + "middle_block.1.norm.")) middle = Math.Max(1, deepest);
 
         var toK = index.All.FirstOrDefault(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)
             && t.Name.EndsWith(".attn2.to_k.weight", StringComparison.Ordinal) && t.Shape.Length == 2);
         var projIn = index.All.FirstOrDefault(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)
             && t.Name.EndsWith(".proj_in.weight", StringComparison.Ordinal));
-        return new Structure(levels, perLevel, attention, depth, (int)convIn[1], (int)convIn[0],
-            toK is null ? null : (int)toK.Shape[1], projIn is { Shape.Length: 2 });
+        var labelIn = index.Shape(prefix + "label_emb.0.0.weight");
+        return new Structure(levels, perLevel, attention, depths, middle, (int)convIn[1], (int)convIn[0],
+            toK is null ? null : (int)toK.Shape[1], projIn is { Shape.Length: 2 }, labelIn is { Length: 2 } ? (int)labelIn[1] : 0);
     }
 
     private static int InputIndex(int level, int j, int perLevel) => 1 + level * (perLevel + 1) + j;
@@ -65,6 +80,11 @@ public static class LdmUNetKeys
 
         Param("time_embed.0");
         Param("time_embed.2");
+        if (s.AdmInChannels > 0)
+        {
+            Param("label_emb.0.0");
+            Param("label_emb.0.2");
+        }
         Param("input_blocks.0.0");
         for (int level = 0; level < s.Levels; level++)
         {
@@ -72,13 +92,13 @@ public static class LdmUNetKeys
             {
                 int i = InputIndex(level, j, s.ResBlocksPerLevel);
                 ResBlock(index, prefix, $"input_blocks.{i}.0", keys);
-                if (s.AttentionAtLevel[level]) Transformer(prefix, $"input_blocks.{i}.1", s.TransformerDepth, keys);
+                if (s.AttentionAtLevel[level]) Transformer(prefix, $"input_blocks.{i}.1", s.LevelDepths[level], keys);
             }
             if (level < s.Levels - 1)
                 Param($"input_blocks.{InputIndex(level, s.ResBlocksPerLevel, s.ResBlocksPerLevel)}.0.op");
         }
         ResBlock(index, prefix, "middle_block.0", keys);
-        Transformer(prefix, "middle_block.1", s.TransformerDepth, keys);
+        Transformer(prefix, "middle_block.1", s.MiddleDepth, keys);
         ResBlock(index, prefix, "middle_block.2", keys);
 
         if (controlNet)
@@ -99,7 +119,7 @@ public static class LdmUNetKeys
                 int i = OutputIndex(level, j, s.Levels, s.ResBlocksPerLevel);
                 ResBlock(index, prefix, $"output_blocks.{i}.0", keys);
                 int next = 1;
-                if (s.AttentionAtLevel[level]) Transformer(prefix, $"output_blocks.{i}.{next++}", s.TransformerDepth, keys);
+                if (s.AttentionAtLevel[level]) Transformer(prefix, $"output_blocks.{i}.{next++}", s.LevelDepths[level], keys);
                 if (level > 0 && j == s.ResBlocksPerLevel) Param($"output_blocks.{i}.{next}.conv");
             }
         }

@@ -11,7 +11,8 @@ namespace VideoLoopback.Diffusion.ControlNet;
 /// <summary>
 /// The ControlNet of lllyasviel/ControlNet (cldm.py): a copy of the UNet's encoder and middle block, a hint encoder that
 /// brings the control image [B,3,8h,8w] down to the latent size, and 1x1 "zero convs" producing 13 residuals for the UNet's
-/// skips and middle block. Parameter names equal the release file's keys without <c>control_model.</c>.
+/// skips and middle block (10 for SDXL, which sd-webui-controlnet builds the same way with label_emb and the SDXL UNet's
+/// per-level transformer depths). Parameter names equal the release file's keys without <c>control_model.</c>.
 /// </summary>
 public sealed class ControlNetModel : nn.Module
 {
@@ -21,6 +22,7 @@ public sealed class ControlNetModel : nn.Module
     public const string ReleasePrefix = "control_model.";
 
     private readonly TimeEmbed _timeEmbed;
+    private readonly LabelEmbed? _labelEmbed;
     private readonly Conv2d[] _hint;
     private readonly UnetBlock[] _input;
     private readonly Conv2d[] _zeroConvs;
@@ -32,6 +34,7 @@ public sealed class ControlNetModel : nn.Module
         Config = config;
         On = on;
         _timeEmbed = new TimeEmbed(config, on);
+        _labelEmbed = config.AdmInChannels > 0 ? new LabelEmbed(config, on) : null;
 
         var hint = new List<Conv2d>();
         long hintChannels = 3;
@@ -51,6 +54,7 @@ public sealed class ControlNetModel : nn.Module
         _middleOut = Layers.Conv(encoder.Width, encoder.Width, 1, on);
 
         register_module("time_embed", _timeEmbed);
+        if (_labelEmbed is not null) register_module("label_emb", _labelEmbed);
         register_module("input_hint_block", new Slots(_hint.Select((c, i) => ((2 * i).ToString(), (nn.Module)c)).ToArray()));
         register_module("input_blocks", new Slots(_input.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
         register_module("zero_convs", new Slots(_zeroConvs.Select((c, i) => (i.ToString(), (nn.Module)new Slots(("0", c)))).ToArray()));
@@ -66,17 +70,19 @@ public sealed class ControlNetModel : nn.Module
     public int ResidualCount => _zeroConvs.Length + 1;
 
     /// <summary>
-    /// x [B,4,h,w], timesteps [B], context [B,T,C], hint [B or 1,3,8h,8w] in [0,1] -> the 13 unscaled residuals in the order the
+    /// x [B,4,h,w], timesteps [B], context [B,T,C], hint [B or 1,3,8h,8w] in [0,1] -> the 13 (SDXL: 10) unscaled residuals in the order the
     /// UNet consumes them from the end (index 0 = after input block 0, last = middle block), in the network's dtype on its device.
+    /// <paramref name="y"/>: the SDXL vector [B,adm_in_channels], required exactly when the ControlNet has label_emb.
     /// </summary>
-    public Tensor[] Forward(Tensor x, Tensor timesteps, Tensor context, Tensor hint)
+    public Tensor[] Forward(Tensor x, Tensor timesteps, Tensor context, Tensor hint, Tensor? y = null)
     {
         if (hint.ndim != 4 || hint.shape[1] != 3 || hint.shape[2] != x.shape[2] * 8 || hint.shape[3] != x.shape[3] * 8)
             throw new ArgumentException($"control image must be [B,3,{x.shape[2] * 8},{x.shape[3] * 8}] for a latent of [{string.Join(",", x.shape)}], got [{string.Join(",", hint.shape)}]", nameof(hint));
+        UnetModel.CheckVector(Config, x.shape[0], y, "ControlNet");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var (dtype, device) = (On.DType, On.Device);
-        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context);
+        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context, y, _labelEmbed);
 
         var guided = hint.to(dtype, device);
         for (int i = 0; i < _hint.Length; i++)
@@ -124,7 +130,12 @@ public sealed class ControlNetModel : nn.Module
         return Load(file, unet, on);
     }
 
-    /// <summary>The encoder structure of the ControlNet's keys, which must equal the UNet's encoder it is meant for.</summary>
+    /// <summary>
+    /// The encoder structure of the ControlNet's keys. Its levels, widths, ResBlocks and label_emb must equal those of the UNet
+    /// it is meant for (the residuals are added to that UNet's skips); its attention may be shallower: sd-webui-controlnet's
+    /// SDXL "mid" and "small" ControlNets keep transformers at fewer levels ([0,0,1], middle 1) or none (middle depth 0).
+    /// Heads follow the UNet's (SD1.x 8 per transformer, SD2.x/SDXL 64 wide), as those ControlNets' configs do.
+    /// </summary>
     private static UnetConfig DetectConfig(Dictionary<string, long[]> shapes, string source, UnetConfig unet)
     {
         // The detector reads the output channels from "out.2"; a ControlNet has no output half, so give it the UNet's.
@@ -132,14 +143,18 @@ public sealed class ControlNetModel : nn.Module
             throw new InvalidDataException($"{source}: ControlNet key 'input_blocks.0.0.weight' is missing");
         var withOut = new Dictionary<string, long[]>(shapes) { ["out.2.weight"] = [unet.OutChannels, inConv[0], 3, 3] };
         var config = UnetConfigDetector.Detect(withOut, source, unet.NumHeads) with { HeadChannels = unet.HeadChannels };
+        bool hasCrossAttention = config.ContextDim != 0;
         bool same = config.InChannels == unet.InChannels && config.ModelChannels == unet.ModelChannels
             && config.ChannelMult.SequenceEqual(unet.ChannelMult) && config.NumResBlocks == unet.NumResBlocks
-            && config.AttentionLevels.SequenceEqual(unet.AttentionLevels) && config.ContextDim == unet.ContextDim
-            && config.TransformerDepth == unet.TransformerDepth && config.UseLinearProjection == unet.UseLinearProjection;
+            && config.AdmInChannels == unet.AdmInChannels
+            && (!hasCrossAttention || config.ContextDim == unet.ContextDim && config.UseLinearProjection == unet.UseLinearProjection)
+            && (unet.AdmInChannels > 0 || config.AttentionLevels.SequenceEqual(unet.AttentionLevels) && config.TransformerDepth == unet.TransformerDepth);
         if (!same)
             throw new InvalidDataException($"{source}: ControlNet for another model family or size (model_channels {config.ModelChannels}, " +
-                $"channel_mult [{string.Join(",", config.ChannelMult)}], context_dim {config.ContextDim}); the UNet has model_channels " +
-                $"{unet.ModelChannels}, channel_mult [{string.Join(",", unet.ChannelMult)}], context_dim {unet.ContextDim}");
-        return config;
+                $"channel_mult [{string.Join(",", config.ChannelMult)}], context_dim {config.ContextDim}, adm_in_channels {config.AdmInChannels}); " +
+                $"the UNet has model_channels {unet.ModelChannels}, channel_mult [{string.Join(",", unet.ChannelMult)}], context_dim {unet.ContextDim}, " +
+                $"adm_in_channels {unet.AdmInChannels}");
+        // Without cross-attention anywhere the context only has to be accepted: take the UNet's width.
+        return hasCrossAttention ? config : config with { ContextDim = unet.ContextDim };
     }
 }

@@ -12,7 +12,7 @@ public static class UnetConfigDetector
     {
         long[] Shape(string key) => shapes.TryGetValue(key, out var s)
             ? s
-            : throw new InvalidDataException($"{source}: UNet key 'model.diffusion_model.{key}' is missing; not an SD1.x UNet");
+            : throw new InvalidDataException($"{source}: UNet key 'model.diffusion_model.{key}' is missing; not an LDM UNet");
 
         var inConv = Shape("input_blocks.0.0.weight");         // [mc, in, 3, 3]
         long modelChannels = inConv[0], inChannels = inConv[1];
@@ -33,6 +33,7 @@ public static class UnetConfigDetector
 
         var mult = new List<long>();
         var attention = new List<bool>();
+        var depths = new List<int>();
         string? firstTransformer = null;
         for (int level = 0; level < levels; level++)
         {
@@ -42,23 +43,33 @@ public static class UnetConfigDetector
             mult.Add(width / modelChannels);
             bool attn = shapes.ContainsKey($"input_blocks.{block}.1.norm.weight");
             attention.Add(attn);
+            depths.Add(attn ? Depth($"input_blocks.{block}.1") : 0);
             if (attn) firstTransformer ??= $"input_blocks.{block}.1";
         }
         bool middleAttention = shapes.ContainsKey("middle_block.1.norm.weight");
+        int middleDepth = middleAttention ? Depth("middle_block.1") : 0;
         if (middleAttention) firstTransformer ??= "middle_block.1";
 
-        int depth = 1;
-        long contextDim = 0;
-        bool linear = false;
-        if (firstTransformer is not null)
-        {
-            depth = 0;
-            while (shapes.ContainsKey($"{firstTransformer}.transformer_blocks.{depth}.norm1.weight")) depth++;
-            contextDim = Shape($"{firstTransformer}.transformer_blocks.0.attn2.to_k.weight")[1];
-            linear = Shape($"{firstTransformer}.proj_in.weight").Length == 2;
-        }
+        // The context width shows only in a transformer that has blocks (a ControlNet's middle transformer may have none).
+        bool linear = firstTransformer is not null && Shape($"{firstTransformer}.proj_in.weight").Length == 2;
+        long contextDim = shapes.Where(kv => kv.Key.EndsWith(".transformer_blocks.0.attn2.to_k.weight", StringComparison.Ordinal))
+            .Select(kv => kv.Value[1]).FirstOrDefault();
 
-        return new UnetConfig(inChannels, outChannels, modelChannels, mult, numResBlocks, attention, middleAttention,
-            depth, contextDim, linear, timeEmbedInput, numHeads);
+        // One depth everywhere (SD1.x, SD2.x) keeps the single TransformerDepth; sgm's per-level list (SDXL [0,2,10], middle =
+        // the last level's) is kept as read, with the middle depth standing in as the default.
+        var used = depths.Where((_, level) => attention[level]).Concat(middleAttention ? [middleDepth] : []).Distinct().ToList();
+        long adm = shapes.TryGetValue("label_emb.0.0.weight", out var labelIn) ? labelIn[1] : 0; // [4mc, adm]
+        var config = new UnetConfig(inChannels, outChannels, modelChannels, mult, numResBlocks, attention, middleAttention,
+            used.Count == 0 ? 1 : used[0], contextDim, linear, timeEmbedInput, numHeads, AdmInChannels: adm);
+        return used.Count <= 1
+            ? config
+            : config with { TransformerDepth = middleAttention ? middleDepth : used[^1], LevelTransformerDepths = depths, MiddleTransformerDepth = middleAttention ? middleDepth : null };
+
+        int Depth(string transformer)
+        {
+            int depth = 0;
+            while (shapes.ContainsKey($"{transformer}.transformer_blocks.{depth}.norm1.weight")) depth++;
+            return depth;
+        }
     }
 }

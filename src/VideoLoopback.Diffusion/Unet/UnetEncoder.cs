@@ -27,7 +27,7 @@ public sealed record UnetEncoder(UnetBlock[] InputBlocks, long[] InputWidths, Un
             {
                 var res = new ResBlock(ch, width, embDim, on);
                 ch = width;
-                input.Add(config.AttentionLevels[level] ? new UnetBlock(res, Transformer(config, ch, on)) : new UnetBlock(res));
+                input.Add(config.AttentionLevels[level] ? new UnetBlock(res, Transformer(config, ch, config.DepthAt(level), on)) : new UnetBlock(res));
                 widths.Add(ch);
             }
             if (level != levels - 1)
@@ -37,12 +37,12 @@ public sealed record UnetEncoder(UnetBlock[] InputBlocks, long[] InputWidths, Un
             }
         }
         var middle = config.MiddleAttention
-            ? new UnetBlock(new ResBlock(ch, ch, embDim, on), Transformer(config, ch, on), new ResBlock(ch, ch, embDim, on))
+            ? new UnetBlock(new ResBlock(ch, ch, embDim, on), Transformer(config, ch, config.MiddleDepth, on), new ResBlock(ch, ch, embDim, on))
             : new UnetBlock(new ResBlock(ch, ch, embDim, on), new ResBlock(ch, ch, embDim, on));
         return new UnetEncoder(input.ToArray(), widths.ToArray(), middle);
     }
 
-    /// <summary>The SpatialTransformer of a block <paramref name="width"/> channels wide.</summary>
-    public static SpatialTransformer Transformer(UnetConfig config, long width, ModuleDevice on) =>
-        new(width, config.HeadsFor(width), config.TransformerDepth, config.ContextDim, config.UseLinearProjection, on);
+    /// <summary>The SpatialTransformer of a block <paramref name="width"/> channels wide with <paramref name="depth"/> transformer blocks.</summary>
+    public static SpatialTransformer Transformer(UnetConfig config, long width, int depth, ModuleDevice on) =>
+        new(width, config.HeadsFor(width), depth, config.ContextDim, config.UseLinearProjection, on);
 }

@@ -19,17 +19,18 @@ public static class UnetFlops
         double Res(long cin, long cout, long h, long w) =>
             Conv(cin, cout, 3, h, w) + Conv(cout, cout, 3, h, w) + (cin != cout ? Conv(cin, cout, 1, h, w) : 0) + Linear(emb, cout, 1);
 
-        double Transformer(long ch, long h, long w)
+        double Transformer(long ch, long h, long w, int depth)
         {
             long n = h * w, ctx = c.ContextDim, t = contextTokens;
             double block =
                 4 * Linear(ch, ch, n) + 2.0 * 2 * batch * n * n * ch                                   // self-attention
                 + 2 * Linear(ch, ch, n) + 2 * Linear(ctx, ch, t) + 2.0 * 2 * batch * n * t * ch         // cross-attention
                 + Linear(ch, 8 * ch, n) + Linear(4 * ch, ch, n);                                        // GEGLU feed-forward
-            return 2 * Linear(ch, ch, n) + c.TransformerDepth * block;                                  // proj_in/out (1x1 conv = linear)
+            return 2 * Linear(ch, ch, n) + depth * block;                                  // proj_in/out (1x1 conv = linear)
         }
 
         total += Linear(c.TimeEmbedInput, emb, 1) + Linear(emb, emb, 1);
+        if (c.AdmInChannels > 0) total += Linear(c.AdmInChannels, emb, 1) + Linear(emb, emb, 1);  // label_emb
         long hh = height, ww = width, ch = c.ModelChannels;
         total += Conv(c.InChannels, ch, 3, hh, ww);
         var skips = new Stack<(long Ch, long H, long W)>();
@@ -42,7 +43,7 @@ public static class UnetFlops
             {
                 total += Res(ch, width_, hh, ww);
                 ch = width_;
-                if (c.AttentionLevels[level]) total += Transformer(ch, hh, ww);
+                if (c.AttentionLevels[level]) total += Transformer(ch, hh, ww, c.DepthAt(level));
                 skips.Push((ch, hh, ww));
             }
             if (level != levels - 1)
@@ -53,7 +54,7 @@ public static class UnetFlops
                 skips.Push((ch, hh, ww));
             }
         }
-        total += 2 * Res(ch, ch, hh, ww) + (c.MiddleAttention ? Transformer(ch, hh, ww) : 0);
+        total += 2 * Res(ch, ch, hh, ww) + (c.MiddleAttention ? Transformer(ch, hh, ww, c.MiddleDepth) : 0);
         for (int level = levels - 1; level >= 0; level--)
         {
             long width_ = c.ModelChannels * c.ChannelMult[level];
@@ -64,7 +65,7 @@ public static class UnetFlops
                 ww = skip.W;
                 total += Res(ch + skip.Ch, width_, hh, ww);
                 ch = width_;
-                if (c.AttentionLevels[level]) total += Transformer(ch, hh, ww);
+                if (c.AttentionLevels[level]) total += Transformer(ch, hh, ww, c.DepthAt(level));
                 if (level != 0 && i == c.NumResBlocks)
                 {
                     total += Conv(ch, ch, 3, 2 * hh, 2 * ww);

@@ -6,12 +6,14 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Diffusion.Unet;
 
 /// <summary>
-/// The LDM UNetModel of SD1.x: predicts the noise eps of a latent at a timestep, conditioned on a text context.
+/// The LDM UNetModel of SD1.x/SD2.x and sgm's of SDXL: predicts the noise eps of a latent at a timestep, conditioned on a
+/// text context (and, for SDXL, on the vector y through label_emb).
 /// Parameter names equal the checkpoint's <c>model.diffusion_model.*</c> keys, so loading is a name-for-name copy.
 /// </summary>
 public sealed class UnetModel : nn.Module
 {
     private readonly TimeEmbed _timeEmbed;
+    private readonly LabelEmbed? _labelEmbed;
     private readonly UnetBlock[] _input, _output;
     private readonly UnetBlock _middle;
     private readonly GroupNorm32 _outNorm;
@@ -23,6 +25,7 @@ public sealed class UnetModel : nn.Module
         On = on;
         long mc = config.ModelChannels, embDim = config.TimeEmbedDim;
         _timeEmbed = new TimeEmbed(config, on);
+        _labelEmbed = config.AdmInChannels > 0 ? new LabelEmbed(config, on) : null;
         var encoder = UnetEncoder.Build(config, on);
         _input = encoder.InputBlocks;
         _middle = encoder.Middle;
@@ -37,7 +40,7 @@ public sealed class UnetModel : nn.Module
             {
                 var layers = new List<nn.Module> { new ResBlock(ch + skipWidths.Pop(), width, embDim, on) };
                 ch = width;
-                if (config.AttentionLevels[level]) layers.Add(UnetEncoder.Transformer(config, ch, on));
+                if (config.AttentionLevels[level]) layers.Add(UnetEncoder.Transformer(config, ch, config.DepthAt(level), on));
                 if (level != 0 && i == config.NumResBlocks) layers.Add(new Upsample(ch, on));
                 output.Add(new UnetBlock(layers.ToArray()));
             }
@@ -47,6 +50,7 @@ public sealed class UnetModel : nn.Module
         _outConv = Layers.Conv(ch, config.OutChannels, 3, on, padding: 1);
 
         register_module("time_embed", _timeEmbed);
+        if (_labelEmbed is not null) register_module("label_emb", _labelEmbed);
         register_module("input_blocks", new Slots(_input.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
         register_module("middle_block", _middle);
         register_module("output_blocks", new Slots(_output.Select((b, i) => (i.ToString(), (nn.Module)b)).ToArray()));
@@ -62,8 +66,9 @@ public sealed class UnetModel : nn.Module
     /// -> eps [B,out_channels,h,w] in x's dtype. Inputs are moved to the network's device and dtype.
     /// <paramref name="control"/>: optional ControlNet residuals, one per input block plus the middle block's last
     /// (ControlledUnetModel): the last is added after the middle block, the others to the skips as the decoder takes them.
+    /// <paramref name="y"/>: [B,<see cref="UnetConfig.AdmInChannels"/>], required exactly when the network has label_emb.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? control = null)
+    public Tensor Forward(Tensor x, Tensor timesteps, Tensor context, IReadOnlyList<Tensor>? control = null, Tensor? y = null)
     {
         if (control is not null && control.Count != _input.Length + 1)
             throw new ArgumentException($"UNet control needs {_input.Length + 1} residuals, got {control.Count}", nameof(control));
@@ -73,11 +78,12 @@ public sealed class UnetModel : nn.Module
             throw new ArgumentException($"UNet context must be [{x.shape[0]},T,{Config.ContextDim}], got [{string.Join(",", context.shape)}]", nameof(context));
         if (timesteps.numel() != x.shape[0])
             throw new ArgumentException($"UNet needs one timestep per batch item ({x.shape[0]}), got {timesteps.numel()}", nameof(timesteps));
+        CheckVector(Config, x.shape[0], y, "UNet");
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var (dtype, device) = (On.DType, On.Device);
-        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context);
+        var (emb, ctx) = _timeEmbed.Conditioning(timesteps, context, y, _labelEmbed);
 
         var h = x.to(dtype, device);
         var skips = new Stack<Tensor>();
@@ -100,6 +106,19 @@ public sealed class UnetModel : nn.Module
         }
         var eps = BFloat16ConvFallback.Call(_outConv, _outNorm.call(h)).to(x.dtype);
         return eps.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>y must be [B,adm_in_channels] when the network has label_emb, and absent otherwise (as sgm asserts).</summary>
+    internal static void CheckVector(UnetConfig config, long batch, Tensor? y, string network)
+    {
+        if (config.AdmInChannels == 0)
+        {
+            if (y is not null) throw new ArgumentException($"{network} has no label_emb; it takes no vector y", nameof(y));
+            return;
+        }
+        if (y is null || y.ndim != 2 || y.shape[0] != batch || y.shape[1] != config.AdmInChannels)
+            throw new ArgumentException($"{network} vector y must be [{batch},{config.AdmInChannels}], got " +
+                (y is null ? "none" : $"[{string.Join(",", y.shape)}]"), nameof(y));
     }
 
     /// <summary>
