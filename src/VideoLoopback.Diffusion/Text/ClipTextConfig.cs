@@ -7,10 +7,12 @@ namespace VideoLoopback.Diffusion.Text;
 /// Sizes of a CLIP text transformer. Everything except the head count is read from the weight shapes;
 /// the head count cannot be (the projections are [C,C] whatever the split), so it is taken from the caller
 /// when given, and otherwise from CLIP's fixed head width of 64 (CLIP-L: 768 / 64 = 12 heads).
+/// <see cref="ProjectionSize"/> is set for towers whose pooled output is projected (SDXL's OpenCLIP bigG:
+/// <c>text_projection</c> [C,P]); null where the projection is not part of the conditioning and is not loaded.
 /// </summary>
 public sealed record ClipTextConfig(
     int VocabularySize, int MaxPositions, int HiddenSize, int IntermediateSize, int LayerCount, int HeadCount,
-    double LayerNormEpsilon = 1e-5, ClipActivation Activation = ClipActivation.QuickGelu)
+    double LayerNormEpsilon = 1e-5, ClipActivation Activation = ClipActivation.QuickGelu, int? ProjectionSize = null)
 {
     /// <summary>The head width of every released CLIP text tower (OpenAI CLIP-L, OpenCLIP H and bigG).</summary>
     public const int StandardHeadWidth = 64;
@@ -44,6 +46,7 @@ public sealed record ClipTextConfig(
         }
         yield return ("final_layer_norm.weight", [HiddenSize]);
         yield return ("final_layer_norm.bias", [HiddenSize]);
+        if (ProjectionSize is { } projectionSize) yield return ("text_projection", [HiddenSize, projectionSize]);
     }
 
     /// <summary>

@@ -23,6 +23,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     private readonly ClipTextEmbeddings _embeddings;
     private readonly ClipEncoderLayer[] _layers;
     private readonly LayerNorm32 _finalNorm;
+    private readonly TorchSharp.Modules.Parameter? _projection;  // [C,P], towers with a projected pooled output only
 
     /// <summary>A model of <paramref name="config"/>'s size on <paramref name="on"/>, its weights still to be bound.</summary>
     public ClipTextModel(ClipTextConfig config, ModuleDevice on) : base(nameof(ClipTextModel))
@@ -36,6 +37,11 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
         register_module("embeddings", _embeddings);
         register_module("encoder", new Slots(("layers", new TorchSharp.Modules.ModuleList<ClipEncoderLayer>(_layers))));
         register_module("final_layer_norm", _finalNorm);
+        if (config.ProjectionSize is { } projection)
+        {
+            _projection = new TorchSharp.Modules.Parameter(zeros([config.HiddenSize, projection], on.DType, on.Device), requires_grad: false);
+            register_parameter("text_projection", _projection);
+        }
         eval();
     }
 
@@ -64,6 +70,16 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
         var config = ClipTextConfig.Detect(file, prefix, headCount);
         return StateDictBinding.Bound(new ClipTextModel(config, new ModuleDevice(device ?? CPU, dtype)),
             model => StateDictBinding.Load(model, file, prefix, "CLIP text"));
+    }
+
+    /// <summary>
+    /// Loads the text model whose Hugging Face keys lie under <paramref name="prefix"/> (e.g. SDXL's first text encoder,
+    /// <c>conditioner.embedders.0.transformer.text_model.</c>), in <paramref name="on"/>'s dtype on its device.
+    /// </summary>
+    public static ClipTextModel FromCheckpoint(StateDictFile file, string prefix, ModuleDevice on, int? headCount = null)
+    {
+        var config = ClipTextConfig.Detect(file, prefix, headCount);
+        return StateDictBinding.Bound(new ClipTextModel(config, on), model => StateDictBinding.Load(model, file, prefix, "CLIP text"));
     }
 
     /// <summary>
@@ -100,15 +116,46 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor Encode(Tensor inputIds, int clipSkip, IReadOnlyList<TokenEmbeddingFix> fixes)
     {
-        if (clipSkip < 1 || clipSkip > Config.LayerCount)
-            throw new ArgumentOutOfRangeException(nameof(clipSkip), clipSkip, $"clip skip must be between 1 and the model's {Config.LayerCount} layers");
+        var (hidden, _) = EncodeLayer(inputIds, clipSkip, finalNorm: true, pooled: false, fixes);
+        return hidden;
+    }
+
+    /// <summary>
+    /// One text tower's part of a conditioning: ids [B,T] -> the output of layer -<paramref name="layerFromEnd"/> [B,T,C]
+    /// (counted as clip skip is), through the final layer norm or not (SDXL reads both of its towers' penultimate layers
+    /// without it), and, when <paramref name="pooled"/>, the pooled output [B,P]: the final-normed last layer at each row's
+    /// highest id (its first end token), times <c>text_projection</c> where the tower has one. Layers after the one read
+    /// are run only for the pooled output.
+    /// </summary>
+    public (Tensor Hidden, Tensor? Pooled) EncodeLayer(Tensor inputIds, int layerFromEnd, bool finalNorm, bool pooled,
+        IReadOnlyList<TokenEmbeddingFix> fixes)
+    {
+        if (layerFromEnd < 1 || layerFromEnd > Config.LayerCount)
+            throw new ArgumentOutOfRangeException(nameof(layerFromEnd), layerFromEnd, $"clip skip must be between 1 and the model's {Config.LayerCount} layers");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var h = _embeddings.forward(CheckIds(inputIds), fixes);
-        int layersToRun = Config.LayerCount - clipSkip + 1;
-        for (int i = 0; i < layersToRun; i++) h = _layers[i].forward(h);
-        SequenceLayersRun += inputIds.shape[0] * layersToRun;
-        return _finalNorm.forward(h).MoveToOuterDisposeScope();
+        var ids = CheckIds(inputIds);
+        var h = _embeddings.forward(ids, fixes);
+        int layersRead = Config.LayerCount - layerFromEnd + 1;
+        int layersToRun = pooled ? Config.LayerCount : layersRead;
+        Tensor? read = null;
+        for (int i = 0; i < layersToRun; i++)
+        {
+            h = _layers[i].forward(h);
+            if (i == layersRead - 1) read = h;
+        }
+        SequenceLayersRun += ids.shape[0] * layersToRun;
+        var hidden = finalNorm ? _finalNorm.forward(read!) : read!;
+        Tensor? pooledOutput = null;
+        if (pooled)
+        {
+            var last = _finalNorm.forward(h);
+            var rows = arange(ids.shape[0], dtype: ScalarType.Int64, device: last.device);
+            pooledOutput = last.index([TensorIndex.Tensor(rows), TensorIndex.Tensor(ids.argmax(-1))]);
+            if (_projection is not null) pooledOutput = pooledOutput.matmul(_projection);
+            pooledOutput.MoveToOuterDisposeScope();
+        }
+        return (hidden.MoveToOuterDisposeScope(), pooledOutput);
     }
 
     /// <summary>

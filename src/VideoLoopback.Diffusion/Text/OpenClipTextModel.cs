@@ -8,8 +8,8 @@ namespace VideoLoopback.Diffusion.Text;
 /// An OpenCLIP text tower (SD2.x's ViT-H, LDM's FrozenOpenCLIPEmbedder under <c>cond_stage_model.model.</c>) as a
 /// <see cref="ClipTextModel"/>: the same pre-norm causal transformer, with exact GELU instead of quick_gelu and other key names.
 /// Each block's packed <c>attn.in_proj_weight</c>/<c>in_proj_bias</c> ([3C,C], rows q, k, v as nn.MultiheadAttention splits
-/// them) is bound as the three q/k/v projections. <c>text_projection</c> and <c>logit_scale</c> are not part of the
-/// conditioning and are not loaded.
+/// them) is bound as the three q/k/v projections. <c>logit_scale</c> is never loaded; <c>text_projection</c> ([C,P]) only
+/// for towers whose pooled output is part of the conditioning (SDXL's bigG; not SD2.x's ViT-H).
 /// </summary>
 public static class OpenClipTextModel
 {
@@ -18,12 +18,13 @@ public static class OpenClipTextModel
 
     /// <summary>
     /// Loads the tower under <paramref name="prefix"/>. The head count is not in the weights: <paramref name="headCount"/>, or
-    /// the released towers' 64-wide heads (ViT-H: 1024 / 64 = 16).
+    /// the released towers' 64-wide heads (ViT-H: 1024 / 64 = 16). <paramref name="withProjection"/> also loads
+    /// <c>text_projection</c>, for the pooled output.
     /// </summary>
     public static ClipTextModel FromCheckpoint(StateDictFile file, Device? device = null, ScalarType dtype = ScalarType.Float32,
-        int? headCount = null, string prefix = LdmPrefix)
+        int? headCount = null, string prefix = LdmPrefix, bool withProjection = false)
     {
-        var config = Detect(file.Shapes(), file.Path, prefix, headCount);
+        var config = Detect(file.Shapes(), file.Path, prefix, headCount, withProjection);
         var shapes = config.ParameterShapes().ToDictionary(p => p.Key, p => p.Shape);
         return StateDictBinding.Bound(new ClipTextModel(config, new ModuleDevice(device ?? CPU, dtype)),
             model => StateDictBinding.Bind(model, shapes, file.Path, "", "OpenCLIP text",
@@ -34,8 +35,12 @@ public static class OpenClipTextModel
                 }));
     }
 
-    /// <summary>The sizes of the tower under <paramref name="prefix"/>, read from the weight shapes.</summary>
-    public static ClipTextConfig Detect(IReadOnlyDictionary<string, long[]> shapes, string source, string prefix = LdmPrefix, int? headCount = null)
+    /// <summary>
+    /// The sizes of the tower under <paramref name="prefix"/>, read from the weight shapes; with <paramref name="withProjection"/>
+    /// the projection width P of <c>text_projection</c> [C,P] as well.
+    /// </summary>
+    public static ClipTextConfig Detect(IReadOnlyDictionary<string, long[]> shapes, string source, string prefix = LdmPrefix, int? headCount = null,
+        bool withProjection = false)
     {
         long[] Require(string key)
         {
@@ -59,7 +64,16 @@ public static class OpenClipTextModel
             : throw new InvalidDataException($"{source}: OpenCLIP text width {hidden} is not a multiple of {ClipTextConfig.StandardHeadWidth}, so its attention head count cannot be inferred; pass the head count explicitly"));
         if (heads < 1 || hidden % heads != 0)
             throw new ArgumentOutOfRangeException(nameof(headCount), heads, $"the OpenCLIP text width {hidden} must split evenly into the head count");
-        return new ClipTextConfig((int)token[0], (int)positions[0], hidden, (int)fc[0], layers, heads, Activation: ClipActivation.Gelu);
+        int? projection = null;
+        if (withProjection)
+        {
+            var textProjection = Require("text_projection");
+            if (textProjection[0] != hidden)
+                throw new InvalidDataException($"{source}: '{prefix}text_projection' is [{string.Join(",", textProjection)}], expected [{hidden},P] (the tower's width first)");
+            projection = (int)textProjection[1];
+        }
+        return new ClipTextConfig((int)token[0], (int)positions[0], hidden, (int)fc[0], layers, heads, Activation: ClipActivation.Gelu,
+            ProjectionSize: projection);
     }
 
     /// <summary>
@@ -71,6 +85,7 @@ public static class OpenClipTextModel
         const string layersPrefix = "encoder.layers.";
         if (parameter == "embeddings.token_embedding.weight") return ("token_embedding.weight", -1);
         if (parameter == "embeddings.position_embedding.weight") return ("positional_embedding", -1);
+        if (parameter == "text_projection") return ("text_projection", -1);
         if (parameter.StartsWith("final_layer_norm.", StringComparison.Ordinal)) return ("ln_final." + parameter["final_layer_norm.".Length..], -1);
         if (!parameter.StartsWith(layersPrefix, StringComparison.Ordinal)) throw new InvalidDataException($"no OpenCLIP tensor for '{parameter}'");
         int dot = parameter.IndexOf('.', layersPrefix.Length);

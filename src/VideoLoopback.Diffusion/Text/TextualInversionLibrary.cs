@@ -17,8 +17,20 @@ public sealed class TextualInversionLibrary : IDisposable
     /// <param name="tokenizer">The tokenizer prompts are split with.</param>
     /// <param name="width">The text encoder's token-embedding width (768 for SD1.x); an embedding of another width is refused when used.</param>
     public TextualInversionLibrary(string folder, ClipTokenizer tokenizer, int width)
+        : this(folder, tokenizer, TextualInversionPart.Single(width))
+    {
+    }
+
+    /// <param name="folder">The folder to search.</param>
+    /// <param name="tokenizer">
+    /// The tokenizer names are looked up with: WebUI tokenizes them with the model's first text encoder's (SDXL: CLIP-L's,
+    /// though its second tower's prompts are split with OpenCLIP's).
+    /// </param>
+    /// <param name="parts">What each text tower takes from a file (<see cref="TextualInversionPart.StableDiffusionXL"/>); a file of another kind or width is refused when used.</param>
+    public TextualInversionLibrary(string folder, ClipTokenizer tokenizer, IReadOnlyList<TextualInversionPart> parts)
     {
         Folder = folder;
+        Parts = parts;
         _tokenizer = tokenizer;
         var byName = new Dictionary<string, TextualInversionEmbedding>(StringComparer.Ordinal);
         if (Directory.Exists(folder))
@@ -28,7 +40,7 @@ public sealed class TextualInversionLibrary : IDisposable
                 if (!Extensions.Contains(Path.GetExtension(path).ToLowerInvariant()) || byName.ContainsKey(name) || new FileInfo(path).Length == 0) continue;
                 var ids = tokenizer.Encode(name);
                 if (ids.Length == 0) continue;
-                byName[name] = new TextualInversionEmbedding(name, path, ids, width);
+                byName[name] = new TextualInversionEmbedding(name, path, ids, parts);
             }
         foreach (var embedding in byName.Values)
         {
@@ -40,6 +52,9 @@ public sealed class TextualInversionLibrary : IDisposable
     }
 
     public string Folder { get; }
+
+    /// <summary>What each text tower of the model takes from an embedding file.</summary>
+    public IReadOnlyList<TextualInversionPart> Parts { get; }
 
     /// <summary>Every embedding found, by name.</summary>
     public IReadOnlyList<TextualInversionEmbedding> Embeddings { get; }
