@@ -106,8 +106,7 @@ public static class RenderGenerators
                 controlNets.Add(new LoadedControlNet(network, unit.Weight, unit.GuidanceStart, unit.GuidanceEnd, unit.Mode(), unit.Resize(),
                     unit.Preprocessing()));
             }
-            model.Embeddings = new TextualInversionLibrary(job.EmbeddingsDir ?? JobSpec.DefaultEmbeddingsDir, model.Family.Tokenizer(),
-                model.TextModel.Config.HiddenSize);
+            model.Embeddings = model.EmbeddingsFrom(job.EmbeddingsDir ?? JobSpec.DefaultEmbeddingsDir);
             try { model.Embeddings.ReadUsedBy([job.Prompt, job.NegativePrompt, job.PromptSchedule, job.NegativePromptSchedule]); }
             catch (InvalidDataException e) { throw new JobException($"embeddings_dir: {e.Message}"); }
             library = new LoraLibrary(job.LoraDir ?? JobSpec.DefaultLoraDir, warn, compute.Device);

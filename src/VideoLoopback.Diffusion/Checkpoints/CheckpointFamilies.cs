@@ -4,7 +4,7 @@ using VideoLoopback.Diffusion.Unet;
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>
-/// The model families, as data: SD1.x and SD2.x (supported) and SDXL (recognised, not supported yet). Adding a family
+/// The model families, as data: SD1.x, SD2.x and SDXL. Adding a family
 /// is one more <see cref="ModelFamily"/> here, in detection order in <see cref="All"/>, plus the modules it really adds.
 /// </summary>
 public static class CheckpointFamilies
@@ -25,7 +25,7 @@ public static class CheckpointFamilies
         TextPrefix = CheckpointTextPrefix,
         // transformers >= 4 nests the tower under text_model.; older saves put it straight under transformer.
         TextEncoders = [new("text encoder", CheckpointTextPrefix, [ClipTextModel.LdmPrefix, ClipTextModel.LegacyLdmPrefix], TextTowerKeys.Clip)],
-        LoadTextEncoder = (file, on, heads) => ClipTextModel.FromCheckpoint(file, on.Device, on.DType, heads),
+        LoadTextEncoders = (file, on, heads, _) => [ClipTextModel.FromCheckpoint(file, on.Device, on.DType, heads)],
         LatentScale = Sd1LatentScale,
         Prediction = NoisePrediction.Epsilon,
         UnetHeads = UnetConfig.Sd1NumHeads,
@@ -45,7 +45,8 @@ public static class CheckpointFamilies
         InpaintingDescription = "SD2.x inpainting checkpoint",
         TextPrefix = CheckpointTextPrefix,
         TextEncoders = [new("text encoder", OpenClipPrefix, [OpenClipPrefix], TextTowerKeys.OpenClip)],
-        LoadTextEncoder = (file, on, heads) => OpenClipTextModel.FromCheckpoint(file, on.Device, on.DType, heads, OpenClipPrefix),
+        LoadTextEncoders = (file, on, clipHeads, openClipHeads) =>
+            [OpenClipTextModel.FromCheckpoint(file, on.Device, on.DType, openClipHeads ?? clipHeads, OpenClipPrefix)],
         Tokenizer = () => ClipTokenizer.OpenClip,
         TextPadId = 0,
         TextClipSkip = 2,
@@ -61,7 +62,11 @@ public static class CheckpointFamilies
         ],
     };
 
-    /// <summary>SDXL (sd_xl_base.yaml): two text encoders under conditioner.embedders.*, size conditioning (label_emb).</summary>
+    /// <summary>
+    /// SDXL (sd_xl_base.yaml): CLIP ViT-L and OpenCLIP ViT-bigG under conditioner.embedders.*, both read at their penultimate
+    /// layer and joined on channels, bigG's pooled output and the size conditioning through label_emb, per-level transformer
+    /// depths, 64-wide heads, latent scale 0.13025, eps.
+    /// </summary>
     public static ModelFamily StableDiffusionXL { get; } = new()
     {
         Family = CheckpointFamily.StableDiffusionXL,
@@ -69,12 +74,21 @@ public static class CheckpointFamilies
         InpaintingDescription = CheckpointFamily.StableDiffusionXL.Description,
         TextPrefix = "conditioner.embedders.",
         TextEncoders = [new("text encoders", "conditioner.embedders.", [], null)],
+        LoadTextEncoders = (file, on, clipHeads, openClipHeads) =>
+        {
+            var (clipL, bigG) = SdxlTextEncoders.FromCheckpoint(file, on, clipHeads, openClipHeads);
+            return [clipL, bigG];
+        },
+        CreateConditioner = (towers, _, embeddings) => SdxlTextEncoders.Conditioner(towers[0], towers[1], embeddings),
+        EmbeddingParts = towers => SdxlTextEncoders.EmbeddingParts(towers[0], towers[1]),
+        Tokenizer = () => SdxlTextEncoders.EmbeddingNameTokenizer,
+        TextClipSkip = SdxlTextEncoders.PenultimateLayer,
         LatentScale = 0.13025,
         Prediction = NoisePrediction.Epsilon,
         UnetHeadChannels = 64,
+        ReferenceUnet = UnetConfig.StableDiffusionXL(),
         Recognise = index => index.HasPrefix("conditioner.embedders.") || index.Has(UnetPrefix + "label_emb.0.0.weight"),
         KeySetsKnown = false,
-        Unsupported = "SDXL needs two text encoders and size conditioning",
     };
 
     /// <summary>Every family, in the order detection asks them (the most specific first).</summary>

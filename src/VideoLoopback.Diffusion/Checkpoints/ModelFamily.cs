@@ -21,9 +21,22 @@ public sealed record ModelFamily
     /// <summary>The prefix every text-encoder key shares: a file without it has no text encoder.</summary>
     public required string TextPrefix { get; init; }
     public required IReadOnlyList<TextEncoderLayout> TextEncoders { get; init; }
-    /// <summary>Loads the text encoder of a checkpoint (file, device and dtype, head count override); null when the family has none loadable.</summary>
-    public Func<StateDictFile, ModuleDevice, int?, ClipTextModel>? LoadTextEncoder { get; init; }
-    /// <summary>The tokenizer of the family's text encoder.</summary>
+    /// <summary>
+    /// Loads the text encoders of a checkpoint (file, device and dtype, CLIP head count, OpenCLIP head count; null = the
+    /// released towers' heads), in the order the conditioner joins them; null when the family has none loadable.
+    /// </summary>
+    public Func<StateDictFile, ModuleDevice, int?, int?, IReadOnlyList<ClipTextModel>>? LoadTextEncoders { get; init; }
+    /// <summary>
+    /// The prompt conditioner over the loaded text encoders for a clip-skip value, with the embeddings prompts may name;
+    /// null = one tower read as <see cref="Tokenizer"/>, <see cref="TextPadId"/> and <see cref="TextClipSkip"/> say.
+    /// </summary>
+    public Func<IReadOnlyList<ClipTextModel>, int, TextualInversionLibrary?, PromptConditioner>? CreateConditioner { get; init; }
+    /// <summary>
+    /// The textual-inversion parts each text encoder takes from an embedding file (SDXL: clip_l and clip_g); null = the file's
+    /// single tensor, as wide as the one text encoder.
+    /// </summary>
+    public Func<IReadOnlyList<ClipTextModel>, IReadOnlyList<TextualInversionPart>>? EmbeddingParts { get; init; }
+    /// <summary>The tokenizer of the family's (first) text encoder, which also registers embedding names.</summary>
     public Func<ClipTokenizer> Tokenizer { get; init; } = () => ClipTokenizer.Default;
     /// <summary>The id after a prompt chunk's first end token (CLIP: the end token; OpenCLIP: 0).</summary>
     public int TextPadId { get; init; } = ClipTokenizer.PadId;

@@ -32,7 +32,7 @@ public sealed class ControlGuidance
         using var scope = NewDisposeScope();
         var rowIndex = rows.ImageOfRow.to(_units[0].Hint.device);
         var gathered = _units.Select(u => u with { Hint = u.Hint.index_select(0, rowIndex) }).ToList();
-        var residuals = MultiControlNet.Residuals(gathered, x, timesteps, rows.Text, rows.IsPositive, SamplerStep, _samplingSteps);
+        var residuals = MultiControlNet.Residuals(gathered, x, timesteps, rows.Text, rows.IsPositive, SamplerStep, _samplingSteps, rows.Vector);
         if (residuals is null) return null;
         foreach (var r in residuals) r.MoveToOuterDisposeScope();
         return residuals;

@@ -170,7 +170,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         var negatives = Enumerable.Repeat(p.NegativePrompt, p.BatchSize).ToList();
         // Encoded once per distinct prompt (the conditioner caches); grouping frames reuses these encodings.
         var positive = model.TimedText(() => conditioner.GetMultiCondLearnedConditioning(prompts, p.Steps));
-        var negative = model.TimedText(() => conditioner.GetLearnedConditioning(negatives, p.Steps));
+        var negative = model.TimedText(() => conditioner.GetLearnedConditioning(negatives, p.Steps, negative: true));
         var (width, height) = ProcessingSize(frame);
         Img2ImgInput input;
         using (NewDisposeScope())
@@ -243,6 +243,8 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
         }
         if (model.IsInpainting) imageConditioning = InpaintingConditioning(members, source, seeds, h, w, p.Inpaint);
 
+        // SDXL: WebUI conditions on the processing size as both original and target size.
+        using var vectors = model.VectorConditioningFor(width, height);
         using var rng = new ImageNoise([4, h, w], seeds, p.RandnSource, device, subseeds, p.SubseedStrength,
             p.SeedResizeFromHeight, p.SeedResizeFromWidth, p.EtaNoiseSeedDelta);
         var positive = new MultiCondConditioning(members.SelectMany(m => m.Positive.Batch).ToList());
@@ -264,7 +266,7 @@ public sealed class Img2ImgPipeline(StableDiffusionModel model)
             Steps = p.Steps,
             Denoising = p.Denoising,
             CfgScale = p.CfgScale,
-            Conditioning = PromptGuidance.From(positive, negative),
+            Conditioning = PromptGuidance.From(positive, negative, vectors),
             ImageConditioning = imageConditioning,
             KeepMask = keep,
             BrownianSeeds = seeds, // SDE samplers: one Brownian tree per image seed, as WebUI's p.all_seeds

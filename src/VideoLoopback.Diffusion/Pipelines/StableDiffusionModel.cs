@@ -26,6 +26,9 @@ public sealed record StableDiffusionLoadOptions
     /// <summary>CLIP attention heads; null = the text model's default detection (CLIP-L: 12).</summary>
     public int? ClipHeads { get; init; }
 
+    /// <summary>OpenCLIP text attention heads (SD2.x's ViT-H, SDXL's bigG); null = the released towers' 64-wide heads.</summary>
+    public int? OpenClipHeads { get; init; }
+
     /// <summary>UNet head width overriding the family's (SD2.x: 64); null = the family's, or <see cref="UnetHeads"/> heads.</summary>
     public long? UnetHeadChannels { get; init; }
 
@@ -35,7 +38,8 @@ public sealed record StableDiffusionLoadOptions
     /// <summary>
     /// Options for <paramref name="checkpointPath"/>: head counts come from a <c>NAME.config.json</c> beside
     /// <c>NAME.safetensors</c> (keys <c>unet_num_heads</c>, <c>clip_heads</c>) when there is one — small
-    /// research models whose widths do not follow the 64-wide-head rule ship one — else the SD1.x values.
+    /// research models whose widths do not follow the 64-wide-head rule ship one — else the SD1.x values. An SD2.x
+    /// sidecar's <c>clip_heads</c> are its OpenCLIP tower's; an SDXL sidecar gives bigG's as <c>openclip_heads</c>.
     /// </summary>
     public static StableDiffusionLoadOptions ForCheckpoint(string checkpointPath, ModuleDevice compute)
     {
@@ -50,6 +54,7 @@ public sealed record StableDiffusionLoadOptions
             {
                 UnetHeads = root.TryGetProperty("unet_num_heads", out var u) ? u.GetInt32() : options.UnetHeads,
                 ClipHeads = root.TryGetProperty("clip_heads", out var c) ? c.GetInt32() : options.ClipHeads,
+                OpenClipHeads = root.TryGetProperty("openclip_heads", out var o) ? o.GetInt32() : options.OpenClipHeads,
                 UnetHeadChannels = root.TryGetProperty("unet_num_head_channels", out var hc) ? hc.GetInt64() : options.UnetHeadChannels,
                 Prediction = root.TryGetProperty("prediction", out var p) ? ModelPredictionNames.Parse(p.GetString() ?? "") : options.Prediction,
             };
@@ -99,6 +104,19 @@ public sealed class StableDiffusionModel : IDisposable
     public ModuleDevice Compute { get; }
     public Device Device => Compute.Device;
 
+    /// <summary>
+    /// The UNet's vector conditioning for a <paramref name="width"/> × <paramref name="height"/> generation (SDXL: the last
+    /// text encoder's pooled output and the size embeddings), or null for UNets without one. The caller disposes it.
+    /// </summary>
+    public VectorConditioning? VectorConditioningFor(int width, int height)
+    {
+        long vectorWidth = Unet.Config.AdmInChannels;
+        if (vectorWidth == 0) return null;
+        int pooled = TextModels[^1].Config.ProjectionSize
+            ?? throw new InvalidOperationException($"{CheckpointPath}: the UNet takes a vector but no text encoder has a pooled output");
+        return new VectorConditioning(SizeConditioning.ForGeneration(width, height), vectorWidth, pooled, Device);
+    }
+
     /// <summary>A 9-channel UNet (masked-image latent + mask concatenated to the input).</summary>
     public bool IsInpainting => Unet.Config.InChannels == 9;
 
@@ -137,7 +155,8 @@ public sealed class StableDiffusionModel : IDisposable
                 vae = StableDiffusionWeights.LoadVae(vaeFile, options.Compute);
             }
             else vae = StableDiffusionWeights.LoadVae(file, options.Compute);
-            text = [(family.LoadTextEncoder ?? throw new NotSupportedException($"{checkpointPath}: no loadable text encoder"))(file, options.Compute, options.ClipHeads)];
+            text = (family.LoadTextEncoders ?? throw new NotSupportedException($"{checkpointPath}: no loadable text encoder"))(
+                file, options.Compute, options.ClipHeads, options.OpenClipHeads);
             var prediction = options.Prediction ?? (family.Prediction == NoisePrediction.EpsilonOrV ? VPredictionProbe.Decide(unet) : ModelPrediction.Epsilon);
             return new StableDiffusionModel(checkpointPath, info, unet, vae, text, options.Compute, family, prediction);
         }
@@ -156,14 +175,16 @@ public sealed class StableDiffusionModel : IDisposable
 
     /// <summary>
     /// The prompt conditioner for a clip-skip value (created once; its cache lives as long as the model). Families that
-    /// always read one text layer (SD2.x: the penultimate) ignore the value, as WebUI does.
+    /// always read one text layer (SD2.x and SDXL: the penultimate) ignore the value, as WebUI does.
     /// </summary>
     public PromptConditioner Conditioner(int clipSkip)
     {
         clipSkip = Family.TextClipSkip ?? clipSkip;
         if (!_conditioners.TryGetValue(clipSkip, out var conditioner))
         {
-            conditioner = new PromptConditioner(TextModel, Family.Tokenizer(), clipSkip, embeddings: _embeddings, padId: Family.TextPadId);
+            conditioner = Family.CreateConditioner is { } create
+                ? create(TextModels, clipSkip, _embeddings)
+                : new PromptConditioner(TextModel, Family.Tokenizer(), clipSkip, embeddings: _embeddings, padId: Family.TextPadId);
             _conditioners[clipSkip] = conditioner;
         }
         return conditioner;
@@ -184,6 +205,15 @@ public sealed class StableDiffusionModel : IDisposable
             _embeddings = value;
         }
     }
+
+    /// <summary>
+    /// The textual-inversion embeddings in <paramref name="folder"/> as this model's text encoders take them (SDXL: each
+    /// tower its clip_l or clip_g part); files are read when a prompt first names them.
+    /// </summary>
+    public TextualInversionLibrary EmbeddingsFrom(string folder) =>
+        Family.EmbeddingParts is { } parts
+            ? new TextualInversionLibrary(folder, Family.Tokenizer(), parts(TextModels))
+            : new TextualInversionLibrary(folder, Family.Tokenizer(), TextModel.Config.HiddenSize);
 
     /// <summary>Prompt encodings kept per clip-skip value between generations (a few hundred prompts, tens of MB).</summary>
     public int PromptCacheSize { get; set; } = 256;
@@ -218,7 +248,7 @@ public sealed class StableDiffusionModel : IDisposable
         var input = IsInpainting
             ? cat([x, (rows.Image ?? throw new ArgumentException("an inpainting UNet needs image conditioning")).to(x.dtype)], 1)
             : x;
-        Tensor Forward() => Unet.Forward(input, t, rows.Text, control?.Residuals(input, t, rows));
+        Tensor Forward() => Unet.Forward(input, t, rows.Text, control?.Residuals(input, t, rows), rows.Vector);
         var eps = Forwards.Run(ModelNetwork.Unet, Forward);
         // ControlNet forwards count in the UNet's time, not in its FLOPs.
         Forwards.AddFlops(ModelNetwork.Unet, NetworkFlops.Unet(Unet.Config, x.shape[0], x.shape[2], x.shape[3], rows.Text.shape[1]));
