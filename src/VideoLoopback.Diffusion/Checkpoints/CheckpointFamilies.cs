@@ -73,7 +73,7 @@ public static class CheckpointFamilies
         InpaintingFamily = CheckpointFamily.StableDiffusionXL,
         InpaintingDescription = CheckpointFamily.StableDiffusionXL.Description,
         TextPrefix = "conditioner.embedders.",
-        TextEncoders = [new("text encoders", "conditioner.embedders.", [], null)],
+        TextEncoders = TextEncoderLayout.StableDiffusionXL,
         LoadTextEncoders = (file, on, clipHeads, openClipHeads) =>
         {
             var (clipL, bigG) = SdxlTextEncoders.FromCheckpoint(file, on, clipHeads, openClipHeads);
@@ -88,7 +88,6 @@ public static class CheckpointFamilies
         UnetHeadChannels = 64,
         ReferenceUnet = UnetConfig.StableDiffusionXL(),
         Recognise = index => index.HasPrefix("conditioner.embedders.") || index.Has(UnetPrefix + "label_emb.0.0.weight"),
-        KeySetsKnown = false,
     };
 
     /// <summary>Every family, in the order detection asks them (the most specific first).</summary>

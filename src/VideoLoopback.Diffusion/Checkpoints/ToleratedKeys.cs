@@ -1,7 +1,7 @@
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>
-/// Keys real model files carry that inference never needs: diffusion schedule buffers, EMA copies,
+/// Keys real model files carry that inference never needs: diffusion schedule buffers (LDM's and sgm's), EMA copies,
 /// CLIP's position_ids buffer, VAE training-loss modules, BatchNorm batch counters. They are reported
 /// as ignored, never as unexpected.
 /// </summary>
@@ -17,6 +17,8 @@ public static class ToleratedKeys
     public static bool IsTolerated(string name) =>
         ScheduleBuffers.Contains(name)
         || name.StartsWith("model_ema.", StringComparison.Ordinal)
+        // sgm's DiscreteDenoiser registers its sigma table, so SDXL files may carry it.
+        || name.StartsWith("denoiser.", StringComparison.Ordinal)
         || name.StartsWith("loss.", StringComparison.Ordinal)
         || name.StartsWith("first_stage_model.loss.", StringComparison.Ordinal)
         || name.EndsWith("position_ids", StringComparison.Ordinal)
