@@ -4,7 +4,7 @@ using VideoLoopback.Diffusion.Unet;
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>
-/// The model families, as data: SD1.x, SD2.x and SDXL. Adding a family
+/// The model families, as data: SD1.x, SD2.x and SDXL (supported) and the SDXL refiner (recognised, not supported yet). Adding a family
 /// is one more <see cref="ModelFamily"/> here, in detection order in <see cref="All"/>, plus the modules it really adds.
 /// </summary>
 public static class CheckpointFamilies
@@ -90,8 +90,26 @@ public static class CheckpointFamilies
         Recognise = index => index.HasPrefix("conditioner.embedders.") || index.Has(UnetPrefix + "label_emb.0.0.weight"),
     };
 
+    /// <summary>
+    /// The SDXL refiner (sd_xl_refiner.yaml): recognised so that it is named, not run — its UNet takes an aesthetic score
+    /// besides the sizes and its only text encoder is OpenCLIP ViT-bigG at conditioner.embedders.0.
+    /// </summary>
+    public static ModelFamily StableDiffusionXLRefiner { get; } = new()
+    {
+        Family = CheckpointFamily.StableDiffusionXLRefiner,
+        InpaintingFamily = CheckpointFamily.StableDiffusionXLRefiner,
+        InpaintingDescription = CheckpointFamily.StableDiffusionXLRefiner.Description,
+        TextPrefix = "conditioner.embedders.",
+        TextEncoders = [new("text encoder (OpenCLIP ViT-bigG)", "conditioner.embedders.0.", ["conditioner.embedders.0.model."], TextTowerKeys.OpenClip)],
+        LatentScale = 0.13025,
+        Prediction = NoisePrediction.Epsilon,
+        UnetHeadChannels = 64,
+        Recognise = index => index.HasPrefix("conditioner.embedders.0.model."),
+        Unsupported = "the SDXL refiner (aesthetic-score conditioning, OpenCLIP ViT-bigG text encoder alone) is not supported yet; use an SDXL base checkpoint",
+    };
+
     /// <summary>Every family, in the order detection asks them (the most specific first).</summary>
-    public static IReadOnlyList<ModelFamily> All { get; } = [StableDiffusionXL, StableDiffusion2, StableDiffusion1];
+    public static IReadOnlyList<ModelFamily> All { get; } = [StableDiffusionXLRefiner, StableDiffusionXL, StableDiffusion2, StableDiffusion1];
 
     /// <summary>The families that can be loaded.</summary>
     public static IEnumerable<ModelFamily> Supported => All.Where(f => f.Unsupported is null);
@@ -108,6 +126,7 @@ public static class CheckpointFamilies
     public static IReadOnlyList<string> ExpectedLayouts { get; } =
     [
         "an SD1.x or SD2.x checkpoint (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*)",
+        "an SDXL checkpoint (model.diffusion_model.*, first_stage_model.*, conditioner.embedders.*)",
         "a UNet-only file (model.diffusion_model.*)",
         "a standalone VAE (encoder.*, decoder.*, quant_conv.*, post_quant_conv.*)",
         "a kohya LoRA/LoCon (lora_unet_*, lora_te_*)",

@@ -16,8 +16,10 @@ public sealed record CheckpointFamily(string Name, string Description)
         new(nameof(StableDiffusion1Inpainting), "SD1.x inpainting checkpoint (LDM single file)");
     /// <summary>SD2.x single file (OpenCLIP ViT-H text encoder, linear transformer projections).</summary>
     public static CheckpointFamily StableDiffusion2 { get; } = new(nameof(StableDiffusion2), "SD2.x checkpoint");
-    /// <summary>SDXL base or refiner (conditioner.embedders.*, label embedding in the UNet).</summary>
+    /// <summary>SDXL base (conditioner.embedders.*: CLIP ViT-L and OpenCLIP ViT-bigG; label embedding in the UNet).</summary>
     public static CheckpointFamily StableDiffusionXL { get; } = new(nameof(StableDiffusionXL), "SDXL checkpoint");
+    /// <summary>SDXL refiner (OpenCLIP ViT-bigG alone as conditioner.embedders.0; aesthetic-score conditioning).</summary>
+    public static CheckpointFamily StableDiffusionXLRefiner { get; } = new(nameof(StableDiffusionXLRefiner), "SDXL refiner checkpoint");
     /// <summary>A standalone VAE (encoder.*, decoder.*, quant_conv.*, post_quant_conv.*).</summary>
     public static CheckpointFamily Vae { get; } = new(nameof(Vae), "standalone VAE");
     /// <summary>A file holding only an LDM UNet (model.diffusion_model.*).</summary>
