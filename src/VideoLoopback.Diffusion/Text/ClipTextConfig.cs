@@ -1,5 +1,4 @@
 using VideoLoopback.Diffusion.Checkpoints;
-using VideoLoopback.Diffusion.Safetensors;
 
 namespace VideoLoopback.Diffusion.Text;
 
@@ -54,19 +53,31 @@ public sealed record ClipTextConfig(
     /// <paramref name="headCount"/> overrides the head-width-64 rule; without it a width that is not a multiple
     /// of 64 is refused, since any split would be a guess.
     /// </summary>
-    public static ClipTextConfig Detect(StateDictFile file, string prefix, int? headCount = null)
+    public static ClipTextConfig Detect(StateDictFile file, string prefix, int? headCount = null) =>
+        Detect(file.Shapes(), file.Path, prefix, headCount);
+
+    /// <summary>As <see cref="Detect(StateDictFile, string, int?)"/>, from a key -> shape map of <paramref name="source"/>.</summary>
+    public static ClipTextConfig Detect(IReadOnlyDictionary<string, long[]> shapes, string source, string prefix, int? headCount = null)
     {
-        var tokenEmbedding = Require(file, prefix + "embeddings.token_embedding.weight", 2);
-        var positionEmbedding = Require(file, prefix + "embeddings.position_embedding.weight", 2);
-        int hidden = (int)tokenEmbedding.Shape[1];
-        if (positionEmbedding.Shape[1] != hidden)
-            throw new InvalidDataException($"{file.Path}: '{positionEmbedding.Name}' is {positionEmbedding.ShapeText}, expected width {hidden} like the token embedding");
+        long[] Require(string key)
+        {
+            if (!shapes.TryGetValue(key, out var shape))
+                throw new InvalidDataException($"{source}: missing CLIP text weight '{key}'");
+            if (shape.Length != 2)
+                throw new InvalidDataException($"{source}: '{key}' is [{string.Join(",", shape)}], expected 2 dimensions");
+            return shape;
+        }
+        var tokenEmbedding = Require(prefix + "embeddings.token_embedding.weight");
+        var positionEmbedding = Require(prefix + "embeddings.position_embedding.weight");
+        int hidden = (int)tokenEmbedding[1];
+        if (positionEmbedding[1] != hidden)
+            throw new InvalidDataException($"{source}: '{prefix}embeddings.position_embedding.weight' is [{string.Join(",", positionEmbedding)}], expected width {hidden} like the token embedding");
 
         int layers = 0;
-        while (file.Contains($"{prefix}encoder.layers.{layers}.layer_norm1.weight")) layers++;
+        while (shapes.ContainsKey($"{prefix}encoder.layers.{layers}.layer_norm1.weight")) layers++;
         if (layers == 0)
-            throw new InvalidDataException($"{file.Path}: no '{prefix}encoder.layers.0.*' weights: not a CLIP text transformer");
-        var fc1 = Require(file, prefix + "encoder.layers.0.mlp.fc1.weight", 2);
+            throw new InvalidDataException($"{source}: no '{prefix}encoder.layers.0.*' weights: not a CLIP text transformer");
+        var fc1 = Require(prefix + "encoder.layers.0.mlp.fc1.weight");
 
         int heads;
         if (headCount is { } given)
@@ -78,17 +89,8 @@ public sealed record ClipTextConfig(
         else if (hidden % StandardHeadWidth == 0) heads = hidden / StandardHeadWidth;
         else
             throw new InvalidDataException(
-                $"{file.Path}: CLIP text width {hidden} is not a multiple of {StandardHeadWidth}, so its attention head count cannot be inferred; pass the head count explicitly");
+                $"{source}: CLIP text width {hidden} is not a multiple of {StandardHeadWidth}, so its attention head count cannot be inferred; pass the head count explicitly");
 
-        return new ClipTextConfig((int)tokenEmbedding.Shape[0], (int)positionEmbedding.Shape[0], hidden, (int)fc1.Shape[0], layers, heads);
-    }
-
-    private static TensorDescriptor Require(StateDictFile file, string key, int rank)
-    {
-        if (!file.TryGetEntry(key, out var entry))
-            throw new InvalidDataException($"{file.Path}: missing CLIP text weight '{key}'");
-        if (entry.Shape.Length != rank)
-            throw new InvalidDataException($"{file.Path}: '{key}' is {entry.ShapeText}, expected {rank} dimensions");
-        return entry;
+        return new ClipTextConfig((int)tokenEmbedding[0], (int)positionEmbedding[0], hidden, (int)fc1[0], layers, heads);
     }
 }

@@ -9,9 +9,10 @@ namespace VideoLoopback.Diffusion.Text;
 /// <summary>
 /// The CLIP text transformer of an SD1.x checkpoint (HF CLIPTextModel's math), loaded straight from the
 /// LDM single file: token + position embeddings, pre-norm causal transformer layers with quick_gelu MLPs,
-/// final layer norm. Sizes come from the weights (<see cref="ClipTextConfig.Detect"/>); weights may be
+/// final layer norm. Sizes come from the weights (<see cref="ClipTextConfig.Detect(StateDictFile, string, int?)"/>); weights may be
 /// stored fp32, fp16 or bf16 and are converted to the compute dtype on load. Parameter names equal the
-/// checkpoint keys without the prefix.
+/// checkpoint keys without the prefix. OpenCLIP towers (SD2.x, SDXL's second encoder) are bound into the same structure by
+/// <see cref="OpenClipTextModel"/>, with <c>text_projection</c> [C,P] where their pooled output is used.
 /// </summary>
 public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
 {

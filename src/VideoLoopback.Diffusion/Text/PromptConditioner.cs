@@ -89,15 +89,21 @@ public sealed class PromptConditioner : IDisposable
         var rows = new List<Tensor>(_towers.Length);
         Tensor? pooled = null;
         int chunkCount = -1;
+        List<int>? firstCounts = null;
         for (int t = 0; t < _towers.Length; t++)
         {
             var tower = _towers[t];
             var batchChunks = texts.Select(text => _chunkers[t].TokenizeLine(text).Chunks).ToList();
             int towerChunks = batchChunks.Max(c => c.Count);
             if (chunkCount >= 0 && towerChunks != chunkCount)
-                throw new InvalidOperationException(
-                    $"the prompt '{texts[batchChunks.FindIndex(c => c.Count == towerChunks)]}' makes {chunkCount} chunks with the first text encoder's " +
-                    $"tokenizer but {towerChunks} with text encoder {t + 1}'s; their encodings cannot be joined");
+            {
+                // The text that makes the most chunks with whichever tokenizer makes more.
+                int culprit = towerChunks > chunkCount ? batchChunks.FindIndex(c => c.Count == towerChunks) : firstCounts!.IndexOf(chunkCount);
+                throw new PromptSyntaxException(
+                    $"prompt \"{texts[culprit]}\": {batchChunks[culprit].Count} chunks with text encoder {t + 1}'s tokenizer " +
+                    $"but {firstCounts![culprit]} with the first one's; the encoders' outputs cannot be joined (shorten the prompt or add a BREAK)");
+            }
+            firstCounts ??= batchChunks.Select(c => c.Count).ToList();
             chunkCount = towerChunks;
             var device = tower.Model.Device;
             var encoded = new List<Tensor>(chunkCount);
