@@ -36,8 +36,20 @@ public sealed class LoraMerger : IDisposable
     /// <param name="unet">The UNet whose parameters are the checkpoint's <c>model.diffusion_model.*</c> keys, or null.</param>
     /// <param name="textTowers">The model's text towers with their naming (<see cref="LoraTextTower.For"/>), in the model's order.</param>
     public LoraMerger(UnetModel? unet, IReadOnlyList<LoraTextTower> textTowers)
+        : this(unet?.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal), textTowers)
     {
-        _unet = unet?.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// A merger over UNet weights given by their parameter names (the checkpoint keys below <c>model.diffusion_model.</c>)
+    /// rather than a <see cref="UnetModel"/>, e.g. for a UNet held elsewhere or weights checked on their own.
+    /// </summary>
+    public static LoraMerger FromParameters(IReadOnlyDictionary<string, Parameter>? unetParameters, IReadOnlyList<LoraTextTower> textTowers) =>
+        new(unetParameters?.ToDictionary(StringComparer.Ordinal), textTowers);
+
+    private LoraMerger(Dictionary<string, Parameter>? unetParameters, IReadOnlyList<LoraTextTower> textTowers)
+    {
+        _unet = unetParameters;
         _towers = textTowers.Select(t => t.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal)).ToArray();
         _map = new NetworkLayerMap(_unet?.Keys,
             textTowers.Select((t, i) => (t.Naming, (IEnumerable<string>)_towers[i].Keys)).ToList());
