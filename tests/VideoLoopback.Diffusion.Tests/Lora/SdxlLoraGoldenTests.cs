@@ -239,7 +239,8 @@ public class SdxlLoraGoldenTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         using var golden = SafetensorsFile.Open(Path.Combine(Folder, goldenFile));
         using var unet = (UnetModel)loadUnet.Invoke(null, loadUnet.GetParameters().Select(p => p.HasDefaultValue ? p.DefaultValue : golden.Metadata["model"]).ToArray())!;
-        using var merger = new LoraMerger(unet, []);
+        using var towers = TinySdxl.Load(Path.Combine(Folder, golden.Metadata["model"]));
+        using var merger = new LoraMerger(unet, LoraTextTower.For([towers.ClipL, towers.BigG]));
         LoraNetwork? network = null;
         try
         {
