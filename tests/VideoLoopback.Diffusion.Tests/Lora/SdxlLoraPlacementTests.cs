@@ -138,6 +138,29 @@ public class SdxlLoraPlacementTests
         Assert.False(Sdxl().IsSd2);
     }
 
+    [Fact]
+    public void SdxlPeftFilesNameTheirTwoTowersLikeKohya()
+    {
+        Assert.True(PeftLoraNames.HasSecondTextEncoder(["unet.x.lora_A.weight", "text_encoder_2.text_model.encoder.layers.0.mlp.fc1.lora_A.weight"]));
+        Assert.False(PeftLoraNames.HasSecondTextEncoder(["unet.x.lora_A.weight", "text_encoder.text_model.encoder.layers.0.mlp.fc1.lora_A.weight"]));
+        Assert.Equal(("lora_te1_text_model_encoder_layers_0_self_attn_q_proj", "lora_A.weight"),
+            PeftLoraNames.ToKohya("text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight", twoTextEncoders: true));
+        Assert.Equal(("lora_te2_text_model_encoder_layers_1_mlp_fc2", "lora_B.weight"),
+            PeftLoraNames.ToKohya("text_encoder_2.text_model.encoder.layers.1.mlp.fc2.lora_B.weight", twoTextEncoders: true));
+        Assert.Equal(("lora_te_text_model_encoder_layers_0_self_attn_q_proj", "lora_A.weight"),
+            PeftLoraNames.ToKohya("text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight"));
+        using var network = LoraNetwork.FromTensors("peft_xl.safetensors", new Dictionary<string, Tensor>
+        {
+            ["text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight"] = zeros(4, 8),
+            ["text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_B.weight"] = zeros(8, 4),
+            ["text_encoder_2.text_model.encoder.layers.0.mlp.fc1.lora_A.weight"] = zeros(4, 8),
+            ["text_encoder_2.text_model.encoder.layers.0.mlp.fc1.lora_B.weight"] = zeros(16, 4),
+        });
+        Assert.Equal(["lora_te1_text_model_encoder_layers_0_self_attn_q_proj", "lora_te2_text_model_encoder_layers_0_mlp_fc1"],
+            network.Modules.Select(m => m.KohyaName));
+        Assert.All(network.Modules, m => Assert.NotNull(Sdxl().Resolve(m.KohyaName).Layer));
+    }
+
     // Small towers for merging: CLIP-L-like and bigG-like with random weights.
     private static ClipTextModel Tower(int seed)
     {
