@@ -4,8 +4,9 @@ namespace VideoLoopback.Diffusion.Lora;
 
 /// <summary>
 /// Maps kohya module names ("lora_unet_down_blocks_0_attentions_0_proj_in", "lora_te_text_model_encoder_layers_0_mlp_fc1")
-/// onto the LDM checkpoint layout the way WebUI's Lora extension does (SD1.x): first to WebUI's network layer name
-/// (the LDM module path with '.' replaced by '_'), then to the LDM weight key.
+/// onto the LDM checkpoint layout the way WebUI's Lora extension does (convert_diffusers_name_to_compvis): first to WebUI's
+/// network layer name (the LDM module path with '.' replaced by '_'), then, for SD1.x, to the LDM weight key. SDXL files name
+/// their UNet modules the LDM way already and are placed by <see cref="NetworkLayerMap"/>'s fallbacks.
 /// </summary>
 public static partial class KohyaLoraNames
 {
@@ -35,12 +36,14 @@ public static partial class KohyaLoraNames
     [GeneratedRegex(@"^lora_unet_down_blocks_(\d+)_downsamplers_0_conv$")] private static partial Regex Downsampler();
     [GeneratedRegex(@"^lora_unet_up_blocks_(\d+)_upsamplers_0_conv$")] private static partial Regex Upsampler();
     [GeneratedRegex(@"^lora_te_text_model_encoder_layers_(\d+)_(.+)$")] private static partial Regex TextEncoderLayer();
+    [GeneratedRegex(@"^lora_te2_text_model_encoder_layers_(\d+)_(.+)$")] private static partial Regex SecondTextEncoderLayer();
 
     /// <summary>
-    /// WebUI's network layer name for a kohya module (convert_diffusers_name_to_compvis, SD1.x); a name it does not
-    /// recognise is returned unchanged, as WebUI does (it then matches nothing).
+    /// WebUI's network layer name for a kohya module (convert_diffusers_name_to_compvis); a name it does not recognise is
+    /// returned unchanged, as WebUI does. <paramref name="isSd2"/>: the model's one text tower is OpenCLIP (SD2.x), whose
+    /// layers WebUI names by the OpenCLIP module tree; SDXL's second tower (<c>lora_te2_</c>) is always named that way.
     /// </summary>
-    public static string ToNetworkLayerName(string kohyaModule)
+    public static string ToNetworkLayerName(string kohyaModule, bool isSd2 = false)
     {
         Match m;
         static int N(Match m, int group) => int.Parse(m.Groups[group].Value);
@@ -59,11 +62,26 @@ public static partial class KohyaLoraNames
         if ((m = Downsampler().Match(kohyaModule)).Success) return $"diffusion_model_input_blocks_{3 + N(m, 1) * 3}_0_op";
         // SD1.x: the first up level has no attention, so its upsampler is the block's second layer, not its third.
         if ((m = Upsampler().Match(kohyaModule)).Success) return $"diffusion_model_output_blocks_{2 + N(m, 1) * 3}_{(N(m, 1) > 0 ? 2 : 1)}_conv";
-        if ((m = TextEncoderLayer().Match(kohyaModule)).Success) return $"transformer_text_model_encoder_layers_{m.Groups[1].Value}_{m.Groups[2].Value}";
+        if ((m = TextEncoderLayer().Match(kohyaModule)).Success)
+            return isSd2 ? OpenClipLayer("", m) : $"transformer_text_model_encoder_layers_{m.Groups[1].Value}_{m.Groups[2].Value}";
+        if ((m = SecondTextEncoderLayer().Match(kohyaModule)).Success) return OpenClipLayer("1_", m);
         return kohyaModule;
     }
 
-    /// <summary>WebUI applies the text-encoder multiplier to layers whose name has "transformer" in its first 20 characters.</summary>
+    /// <summary>An HF CLIP layer part ("self_attn_q_proj", "mlp_fc1") under the OpenCLIP module tree, as WebUI renames it.</summary>
+    private static string OpenClipLayer(string towerPrefix, Match m)
+    {
+        string part = m.Groups[2].Value;
+        string renamed = part.Contains("mlp_fc1", StringComparison.Ordinal) ? part.Replace("mlp_fc1", "mlp_c_fc", StringComparison.Ordinal)
+            : part.Contains("mlp_fc2", StringComparison.Ordinal) ? part.Replace("mlp_fc2", "mlp_c_proj", StringComparison.Ordinal)
+            : part.Replace("self_attn", "attn", StringComparison.Ordinal);
+        return $"{towerPrefix}model_transformer_resblocks_{m.Groups[1].Value}_{renamed}";
+    }
+
+    /// <summary>
+    /// WebUI applies the text-encoder multiplier to layers whose name has "transformer" in its first 20 characters (SD1
+    /// "transformer_text_model_…", SD2 "model_transformer_…", SDXL "0_transformer_…" and "1_model_transformer_…").
+    /// </summary>
     public static bool IsTextEncoderLayer(string networkLayerName) =>
         networkLayerName[..Math.Min(20, networkLayerName.Length)].Contains("transformer", StringComparison.Ordinal);
 

@@ -7,24 +7,52 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Diffusion.Lora;
 
 /// <summary>
-/// Merges a set of LoRAs into the weights of a UNet and/or CLIP text model in place, on their device, and un-merges them
+/// Merges a set of LoRAs into the weights of a UNet and the text towers in place, on their device, and un-merges them
 /// exactly: before a weight is first changed its original is copied aside, and every change of the active set starts by
 /// copying the originals back, so the restored weights are bit-for-bit those that were loaded (no checkpoint reload).
+/// Modules are placed as WebUI's Lora extension places them (<see cref="NetworkLayerMap"/>); an OpenCLIP tower's attention
+/// (SD2.x, SDXL's second tower) is changed only when a LoRA has all four of its q/k/v/out projections, as WebUI's
+/// nn.MultiheadAttention path does, and other modules for it are left out silently like there.
 /// </summary>
 public sealed class LoraMerger : IDisposable
 {
-    private readonly Dictionary<string, Parameter> _weights = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Tensor> _originals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Parameter>? _unet;
+    private readonly Dictionary<string, Parameter>[] _towers;
+    private readonly NetworkLayerMap _map;
+    private readonly Dictionary<string, (Parameter Target, Tensor Original)> _originals = new(StringComparer.Ordinal);
+    private readonly Dictionary<LoraNetwork, IReadOnlyList<PlacedModule>> _placed = new(ReferenceEqualityComparer.Instance);
     private IReadOnlyList<LoraActivation> _active = [];
 
+    /// <summary>A module of a file, with WebUI's sd_key for it and the layer it changes (null: none).</summary>
+    private sealed record PlacedModule(NetworkModule Module, string SdKey, NetworkLayer? Layer);
+
     /// <param name="unet">The UNet whose parameters are the checkpoint's <c>model.diffusion_model.*</c> keys, or null.</param>
-    /// <param name="textEncoder">The CLIP text model (<c>cond_stage_model.transformer.text_model.*</c>), or null.</param>
+    /// <param name="textEncoder">SD1.x's CLIP text model (<c>cond_stage_model.transformer.text_model.*</c>, <c>lora_te_</c>), or null.</param>
     public LoraMerger(UnetModel? unet, ClipTextModel? textEncoder)
+        : this(unet, textEncoder is null ? [] : [new LoraTextTower(textEncoder, LoraTowerNaming.Sd1)])
     {
-        if (unet is not null)
-            foreach (var (name, parameter) in unet.named_parameters()) _weights[KohyaLoraNames.UnetKeyPrefix + name] = parameter;
-        if (textEncoder is not null)
-            foreach (var (name, parameter) in textEncoder.named_parameters()) _weights[KohyaLoraNames.TextEncoderKeyPrefix + name] = parameter;
+    }
+
+    /// <param name="unet">The UNet whose parameters are the checkpoint's <c>model.diffusion_model.*</c> keys, or null.</param>
+    /// <param name="textTowers">The model's text towers with their naming (<see cref="LoraTextTower.For"/>), in the model's order.</param>
+    public LoraMerger(UnetModel? unet, IReadOnlyList<LoraTextTower> textTowers)
+        : this(unet?.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal), textTowers)
+    {
+    }
+
+    /// <summary>
+    /// A merger over UNet weights given by their parameter names (the checkpoint keys below <c>model.diffusion_model.</c>)
+    /// rather than a <see cref="UnetModel"/>, e.g. for a UNet held elsewhere or weights checked on their own.
+    /// </summary>
+    public static LoraMerger FromParameters(IReadOnlyDictionary<string, Parameter>? unetParameters, IReadOnlyList<LoraTextTower> textTowers) =>
+        new(unetParameters?.ToDictionary(StringComparer.Ordinal), textTowers);
+
+    private LoraMerger(Dictionary<string, Parameter>? unetParameters, IReadOnlyList<LoraTextTower> textTowers)
+    {
+        _unet = unetParameters;
+        _towers = textTowers.Select(t => t.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal)).ToArray();
+        _map = new NetworkLayerMap(_unet?.Keys,
+            textTowers.Select((t, i) => (t.Naming, (IEnumerable<string>)_towers[i].Keys)).ToList());
     }
 
     /// <summary>The set merged now, in merge order.</summary>
@@ -45,54 +73,82 @@ public sealed class LoraMerger : IDisposable
         Restore();
         using var noGrad = no_grad();
         foreach (var activation in set)
-            foreach (var module in activation.Network.Modules)
+        {
+            var placed = Placed(activation.Network);
+            var completeAttentions = CompleteAttentions(placed);
+            foreach (var (module, sdKey, layer) in placed)
             {
-                var key = module.LdmWeightKey!;
-                double multiplier = module.IsTextEncoder ? activation.TextEncoderMultiplier : activation.UnetMultiplier;
-                var bias = module.BiasDelta is null ? null : KeepOriginal(BiasKey(key));
-                module.MergeInto(KeepOriginal(key), multiplier, activation.DynamicDimension, bias);
+                if (layer!.Attention is { } attention && !completeAttentions.Contains(attention)) continue;
+                double multiplier = KohyaLoraNames.IsTextEncoderLayer(sdKey) ? activation.TextEncoderMultiplier : activation.UnetMultiplier;
+                var bias = module.BiasDelta is null || layer.BiasParameter is null ? null : KeepOriginal(layer.UniqueBiasKey!, Part(layer)[layer.BiasParameter]);
+                module.MergeInto(KeepOriginal(layer.UniqueWeightKey, Part(layer)[layer.WeightParameter]), multiplier, activation.DynamicDimension, bias);
             }
+        }
+        // Placements are kept for the files in use only, so files dropped from the library are not held.
+        foreach (var stale in _placed.Keys.Where(n => !set.Any(a => ReferenceEquals(a.Network, n))).ToList()) _placed.Remove(stale);
         _active = set.ToList();
     }
 
-    /// <summary>The parameter at <paramref name="key"/>, its original copied aside before its first change.</summary>
-    private Parameter KeepOriginal(string key)
+    /// <summary>The nn.MultiheadAttention layers for which the modules have all of q, k, v and out.</summary>
+    private static HashSet<string> CompleteAttentions(IEnumerable<PlacedModule> placed) =>
+        placed.Where(p => p.Layer?.Attention is not null).GroupBy(p => p.Layer!.Attention!, StringComparer.Ordinal)
+            .Where(g => g.Select(p => p.Layer!.Projection).Distinct().Count() == 4).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+
+    private IReadOnlyList<PlacedModule> Placed(LoraNetwork network)
     {
-        var weight = _weights[key];
-        if (!_originals.ContainsKey(key)) _originals[key] = weight.detach().clone().DetachFromDisposeScope(); // kept across callers' scopes
-        return weight;
+        if (_placed.TryGetValue(network, out var placed)) return placed;
+        placed = network.Modules.Select(m =>
+        {
+            var (sdKey, layer) = _map.Resolve(m.KohyaName);
+            return new PlacedModule(m, sdKey, layer);
+        }).ToList();
+        _placed[network] = placed;
+        return placed;
     }
 
-    private static string BiasKey(string weightKey) => weightKey[..^".weight".Length] + ".bias";
+    private Dictionary<string, Parameter> Part(NetworkLayer layer) => layer.Part == NetworkLayer.UnetPart ? _unet! : _towers[layer.Part];
+
+    /// <summary>The parameter <paramref name="weight"/>, its original copied aside under <paramref name="key"/> before its first change.</summary>
+    private Parameter KeepOriginal(string key, Parameter weight)
+    {
+        if (!_originals.ContainsKey(key)) _originals[key] = (weight, weight.detach().clone().DetachFromDisposeScope()); // kept across callers' scopes
+        return weight;
+    }
 
     /// <summary>Copies every kept original back: the weights are again exactly those that were loaded.</summary>
     public void Restore()
     {
         using var noGrad = no_grad();
-        foreach (var (key, original) in _originals) _weights[key].copy_(original);
+        foreach (var (target, original) in _originals.Values) target.copy_(original);
         _active = [];
     }
 
-    /// <summary>Throws naming the file and the modules when a LoRA's modules do not fit the models' weights.</summary>
+    /// <summary>
+    /// Throws naming the file and the modules when a LoRA's modules do not fit the models' weights, saying so first when the
+    /// file is made for another family (SDXL against SD1.x/2.x or the reverse).
+    /// </summary>
     public void CheckMatches(LoraNetwork network)
     {
         var problems = new List<string>();
-        foreach (var module in network.Modules)
+        foreach (var (module, sdKey, layer) in Placed(network))
         {
-            var key = module.LdmWeightKey;
-            if (key is null || !_weights.TryGetValue(key, out var weight))
+            if (layer is null)
             {
-                problems.Add($"'{module.KohyaName}' (as '{key ?? module.NetworkLayerName}') matches no weight");
+                problems.Add($"'{module.KohyaName}' (as '{sdKey}') matches no weight");
                 continue;
             }
+            var weight = Part(layer)[layer.WeightParameter];
             if (module.Mismatch(weight.shape) is { } made)
-                problems.Add($"'{module.KohyaName}' {made} but '{key}' is [{string.Join(",", weight.shape)}]");
-            else if (module.BiasDelta is { } biasDelta && (!_weights.TryGetValue(BiasKey(key), out var bias) || bias.numel() != biasDelta.numel()))
-                problems.Add($"'{module.KohyaName}' changes a bias of {biasDelta.numel()} values but '{key}' has {(bias is null ? "none" : $"{bias.numel()}")}");
+                problems.Add($"'{module.KohyaName}' {made} but '{layer.WeightKey}' is [{string.Join(",", weight.shape)}]");
+            else if (module.BiasDelta is { } biasDelta && layer.Projection is not (AttentionProjection.Q or AttentionProjection.K or AttentionProjection.V)
+                     && (layer.BiasParameter is null || Part(layer)[layer.BiasParameter].numel() != biasDelta.numel()))
+                problems.Add($"'{module.KohyaName}' changes a bias of {biasDelta.numel()} values but '{layer.WeightKey}' has " +
+                    (layer.BiasParameter is null ? "none" : $"{Part(layer)[layer.BiasParameter].numel()}"));
         }
-        if (problems.Count > 0)
-            throw new InvalidDataException($"{network.FilePath}: {problems.Count} of {network.Modules.Count} LoRA modules do not fit this model " +
-                "(a LoRA for another model family or size?): " + string.Join("; ", problems.Take(6)) + (problems.Count > 6 ? "; ..." : ""));
+        if (problems.Count == 0) return;
+        string family = LoraFamilyHint.Explain(network, _map, problems.Count) is { } hint ? hint + "; " : "";
+        throw new InvalidDataException($"{network.FilePath}: {family}{problems.Count} of {network.Modules.Count} LoRA modules do not fit this model " +
+            (family.Length == 0 ? "(a LoRA for another model family or size?)" : "") + ": " + string.Join("; ", problems.Take(6)) + (problems.Count > 6 ? "; ..." : ""));
     }
 
     private static bool SameSet(IReadOnlyList<LoraActivation> a, IReadOnlyList<LoraActivation> b) =>
@@ -104,7 +160,7 @@ public sealed class LoraMerger : IDisposable
     public void Dispose()
     {
         Restore();
-        foreach (var original in _originals.Values) original.Dispose();
+        foreach (var (_, original) in _originals.Values) original.Dispose();
         _originals.Clear();
     }
 }

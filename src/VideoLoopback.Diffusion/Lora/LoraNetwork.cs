@@ -59,9 +59,10 @@ public sealed class LoraNetwork : IDisposable
     public static LoraNetwork FromTensors(string source, IReadOnlyDictionary<string, Tensor> tensors)
     {
         var byModule = new SortedDictionary<string, Dictionary<string, (string Key, Tensor Value)>>(StringComparer.Ordinal);
+        bool twoTextEncoders = PeftLoraNames.HasSecondTextEncoder(tensors.Keys);
         foreach (var (key, value) in tensors)
         {
-            var (module, part) = PeftLoraNames.ToKohya(key) ?? Split(key);
+            var (module, part) = PeftLoraNames.ToKohya(key, twoTextEncoders) ?? Split(key);
             if (part.Length == 0)
                 throw new InvalidDataException($"{source}: key '{key}' is not a LoRA key (expected <module>.<part> such as <module>.lora_down.weight)");
             if (!byModule.TryGetValue(module, out var parts)) byModule[module] = parts = new(StringComparer.Ordinal);

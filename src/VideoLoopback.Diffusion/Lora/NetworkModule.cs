@@ -11,6 +11,8 @@ namespace VideoLoopback.Diffusion.Lora;
 public abstract class NetworkModule(string kohyaName, IReadOnlyDictionary<string, Tensor> parts) : IDisposable
 {
     public string KohyaName { get; } = kohyaName;
+
+    // The SD1.x placement, which needs no model; LoraMerger places modules for the model at hand (NetworkLayerMap).
     public string NetworkLayerName { get; } = KohyaLoraNames.ToNetworkLayerName(kohyaName);
     public string? LdmWeightKey => KohyaLoraNames.ToLdmWeightKey(NetworkLayerName);
     public bool IsTextEncoder => KohyaLoraNames.IsTextEncoderLayer(NetworkLayerName);

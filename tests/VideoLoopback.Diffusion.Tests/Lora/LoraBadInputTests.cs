@@ -23,7 +23,7 @@ public class LoraBadInputTests
         });
         using var network = LoraNetwork.Load(path);
         using var unet = AdapterGolden.LoadUnet(TinyModel);
-        using var merger = new LoraMerger(unet, null);
+        using var merger = new LoraMerger(unet, textEncoder: null);
         var error = Assert.Throws<InvalidDataException>(() => merger.Apply([new LoraActivation(network, 1, 1)]));
         Assert.Contains("foreign.safetensors", error.Message);
         Assert.Contains("lora_unet_nowhere_block_proj", error.Message);
@@ -44,7 +44,7 @@ public class LoraBadInputTests
         });
         using var network = LoraNetwork.Load(path);
         using var unet = AdapterGolden.LoadUnet(TinyModel);
-        using var merger = new LoraMerger(unet, null);
+        using var merger = new LoraMerger(unet, textEncoder: null);
         var error = Assert.Throws<InvalidDataException>(() => merger.Apply([new LoraActivation(network, 1, 1)]));
         Assert.Contains(module, error.Message);
         Assert.Contains("[32,32]", error.Message);
