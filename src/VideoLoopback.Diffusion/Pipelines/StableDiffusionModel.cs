@@ -275,7 +275,8 @@ public sealed class StableDiffusionModel : IDisposable
     }
 
     /// <summary>The merger over this model's weights, made when a LoRA is first asked for.</summary>
-    private LoraMerger Loras => _loras ??= new LoraMerger(Unet, TextModel);
+    private LoraMerger Loras => _loras ??=
+        new LoraMerger(Unet, LoraTextTower.For(TextModels, singleIsOpenClip: Family == CheckpointFamilies.StableDiffusion2));
 
     /// <summary>The LoRAs merged now, in merge order.</summary>
     public IReadOnlyList<LoraActivation> ActiveLoras => _loras?.Active ?? [];
