@@ -160,6 +160,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
         var options = StableDiffusionLoadOptions.ForCheckpoint(s.Checkpoint, compute) with { VaePath = s.Vae };
         if (prediction is not null) options = options with { Prediction = prediction };
         using var model = StableDiffusionModel.Load(s.Checkpoint, options);
+        model.Warning = w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]");
         model.Embeddings = model.EmbeddingsFrom(s.EmbeddingsDir);
         using var loras = new LoraLibrary(s.LoraDir, w => console.MarkupLine($"[yellow]Warning: {Markup.Escape(w)}[/]"), compute.Device);
         var controlNets = new List<ControlNetModel>();

@@ -70,6 +70,7 @@ public static class RenderGenerators
             if (ModelPredictionNames.ParseOrAuto(job?.Prediction) is { } prediction) options = options with { Prediction = prediction };
             model = StableDiffusionModel.Load(checkpoint, options);
             if (job?.VaeTiling == true) model.VaeTiling = new Diffusion.Vae.VaeTiling();
+            model.Warning = warn;
         }
         catch (Exception e) when (e is CheckpointException or SafetensorsException or NotSupportedException or InvalidDataException or ArgumentException)
         {

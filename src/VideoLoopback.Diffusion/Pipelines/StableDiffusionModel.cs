@@ -92,7 +92,7 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>What the checkpoint inspection found; null for a model built from networks.</summary>
     public CheckpointInfo? Info { get; }
     public UnetModel Unet { get; }
-    public AutoencoderKL Vae { get; }
+    public AutoencoderKL Vae { get; private set; }
     /// <summary>The text encoders, in the family's order (SD1.x/SD2.x: one; SDXL: CLIP-L, then OpenCLIP bigG).</summary>
     public IReadOnlyList<ClipTextModel> TextModels { get; }
 
@@ -291,7 +291,7 @@ public sealed class StableDiffusionModel : IDisposable
     {
         if (seeds.Count != images.shape[0]) throw new ArgumentException($"{images.shape[0]} images but {seeds.Count} seeds");
         using var scope = NewDisposeScope();
-        using var posterior = Forwards.Run(ModelNetwork.Vae, () => Vae.Encode(images.to(Compute.DType, Device), VaeTiling));
+        using var posterior = Forwards.Run(ModelNetwork.Vae, () => Vae.Encode(images.to(Vae.On.DType, Device), VaeTiling));
         Forwards.AddFlops(ModelNetwork.Vae, NetworkFlops.VaeEncode(Vae.Config, images.shape[0], images.shape[2], images.shape[3]));
         var mean = posterior.Mean.to(ScalarType.Float32);
         var std = posterior.Std().to(ScalarType.Float32);
@@ -320,12 +320,49 @@ public sealed class StableDiffusionModel : IDisposable
         for (long start = 0; start < latents.shape[0]; start += DecodeChunk)
         {
             var chunk = latents.narrow(0, start, Math.Min(DecodeChunk, latents.shape[0] - start));
-            var decoded = Forwards.Run(ModelNetwork.Vae, () => Vae.Decode((chunk / LatentScale).to(Compute.DType), VaeTiling)).to(ScalarType.Float32);
-            Forwards.AddFlops(ModelNetwork.Vae, NetworkFlops.VaeDecode(Vae.Config, chunk.shape[0], chunk.shape[2], chunk.shape[3]));
+            var decoded = DecodeChunkOnce(chunk);
+            if (Vae.On.DType == ScalarType.Float16 && !decoded.isfinite().all().item<bool>())
+            {
+                // fp16 overflows in some VAEs (the original SDXL VAE): as WebUI's automatic VAE precision, go on in fp32.
+                UseFloat32Vae();
+                Warning?.Invoke("the VAE overflowed float16 (non-finite pixels); it now runs in float32 (an fp16-fixed VAE, --vae, avoids this)");
+                decoded = DecodeChunkOnce(chunk);
+            }
             parts.Add(((decoded + 1) / 2).clamp(0, 1));
         }
         return (parts.Count == 1 ? parts[0] : cat(parts)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Replaces the VAE by a float32 copy. The copy is built on a thread of its own: dispose scopes are per thread, and the
+    /// caller's (this decode's, the render batch's) would otherwise free the new weights when they end.
+    /// </summary>
+    private void UseFloat32Vae()
+    {
+        var reduced = Vae;
+        AutoencoderKL? copy = null;
+        Exception? failure = null;
+        var builder = new Thread(() =>
+        {
+            try { copy = reduced.WithDType(ScalarType.Float32); }
+            catch (Exception e) { failure = e; }
+        });
+        builder.Start();
+        builder.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        Vae = copy!;
+        reduced.Dispose();
+    }
+
+    private Tensor DecodeChunkOnce(Tensor chunk)
+    {
+        var decoded = Forwards.Run(ModelNetwork.Vae, () => Vae.Decode((chunk / LatentScale).to(Vae.On.DType), VaeTiling)).to(ScalarType.Float32);
+        Forwards.AddFlops(ModelNetwork.Vae, NetworkFlops.VaeDecode(Vae.Config, chunk.shape[0], chunk.shape[2], chunk.shape[3]));
+        return decoded;
+    }
+
+    /// <summary>Receives one line when the model changes how it runs on its own (the VAE going to float32 after an fp16 overflow).</summary>
+    public Action<string>? Warning { get; set; }
 
     public void Dispose()
     {

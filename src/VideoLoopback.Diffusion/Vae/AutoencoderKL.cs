@@ -34,6 +34,19 @@ public sealed class AutoencoderKL : nn.Module
     public VaeConfig Config { get; }
     public ModuleDevice On { get; }
 
+    /// <summary>
+    /// A copy of this VAE computing in <paramref name="dtype"/> on the same device (weights converted; this one is left as
+    /// it is). For a VAE whose activations overflow float16 (the original SDXL VAE), as WebUI's automatic VAE precision does.
+    /// </summary>
+    public AutoencoderKL WithDType(ScalarType dtype)
+    {
+        var copy = new AutoencoderKL(Config, On with { DType = dtype });
+        using var noGrad = no_grad();
+        var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, parameter) in copy.named_parameters()) parameter.copy_(source[name]);
+        return copy;
+    }
+
     /// <summary>image [B,3,H,W] in [-1,1] (H, W multiples of 8) -> moments [B,2E,H/8,W/8] in the image's dtype.</summary>
     public Tensor EncodeMoments(Tensor image, VaeTiling? tiling = null)
     {
