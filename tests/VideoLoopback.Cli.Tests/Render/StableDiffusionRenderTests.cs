@@ -38,6 +38,29 @@ public sealed class StableDiffusionRenderTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The tiny SDXL checkpoint renders through the whole job path: frames batched together, an AND prompt with a LoRA tag and
+    /// an SDXL embedding, prompt editing, and an empty negative prompt (zeros for SDXL).
+    /// </summary>
+    [Fact]
+    [Trait("Area", "sdxl")]
+    public void TinySdxlRenderWithLoraEmbeddingAndComposablePromptCompletes()
+    {
+        var sdxl = GoldenData.Path("sdxl");
+        var output = Path.Combine(_temp.FullName, "out-sdxl");
+        var (code, log) = CliProcess.RunCli("render", "--generator", "sd", "--checkpoint", Path.GetFullPath(Path.Combine(sdxl, "tiny-sdxl.safetensors")),
+            "--device", "cpu", "--no-video", "--input", InputImage(), "--max-frames", "2", "--generator-batch", "2", "--output", output,
+            "--loop-n", "1", "--width", "64", "--height", "48", "--steps", "3", "--denoising-strength", "0.6", "--sampler-name", "Euler",
+            "--seed", "5", "--lora-dir", Path.GetFullPath(sdxl), "--embeddings-dir", Path.GetFullPath(Path.Combine(sdxl, "embeddings")),
+            "--prompt", "a [red:blue:2] fox xlstyle <lora:tiny_sdxl_lora_r4_a2:0.8> AND a forest:0.5", "--negative-prompt", "");
+        Assert.True(code == 0, $"sdxl render failed ({code}): {log}");
+        var run = Assert.Single(Directory.GetDirectories(output));
+        var frames = Directory.GetFiles(Path.Combine(run, "output_frames", "loop_1"), "*.png");
+        Assert.Equal(2, frames.Length);
+        var (image, _) = ImageFile.Read(frames[0]);
+        Assert.Equal([3L, 48, 64], image.shape);
+    }
+
     /// <summary>bf16 where the CPU has it: the render completes, the record keeps the dtype and a resume in another is refused.</summary>
     [Fact]
     public void BFloat16RenderIsRecordedAndAResumeInAnotherDtypeIsRefused()
