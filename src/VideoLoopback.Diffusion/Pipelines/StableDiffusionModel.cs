@@ -106,7 +106,7 @@ public sealed class StableDiffusionModel : IDisposable
 
     /// <summary>
     /// The UNet's vector conditioning for a <paramref name="width"/> × <paramref name="height"/> generation (SDXL: the last
-    /// text encoder's pooled output and the size embeddings), or null for UNets without one. The caller disposes it.
+    /// text encoder's pooled output and the family's embedded values: sizes, for the refiner an aesthetic score), or null for UNets without one. The caller disposes it.
     /// </summary>
     public VectorConditioning? VectorConditioningFor(int width, int height)
     {
@@ -114,7 +114,8 @@ public sealed class StableDiffusionModel : IDisposable
         if (vectorWidth == 0) return null;
         int pooled = TextModels[^1].Config.ProjectionSize
             ?? throw new InvalidOperationException($"{CheckpointPath}: the UNet takes a vector but no text encoder has a pooled output");
-        return new VectorConditioning(SizeConditioning.ForGeneration(width, height), vectorWidth, pooled, Device);
+        var size = SizeConditioning.ForGeneration(width, height);
+        return new VectorConditioning(size, Family.VectorValues(size, false), Family.VectorValues(size, true), vectorWidth, pooled, Device);
     }
 
     /// <summary>A 9-channel UNet (masked-image latent + mask concatenated to the input).</summary>
