@@ -277,7 +277,11 @@ public sealed class StableDiffusionModel : IDisposable
 
     /// <summary>The merger over this model's weights, made when a LoRA is first asked for.</summary>
     private LoraMerger Loras => _loras ??=
-        new LoraMerger(Unet, LoraTextTower.For(TextModels, singleIsOpenClip: Family == CheckpointFamilies.StableDiffusion2));
+        new LoraMerger(Unet, Family == CheckpointFamilies.StableDiffusionXLRefiner
+            // WebUI names the refiner's bigG modules 0_model_transformer_*, which no LoRA text-encoder key converts to: only
+            // UNet modules can apply.
+            ? []
+            : LoraTextTower.For(TextModels, singleIsOpenClip: Family == CheckpointFamilies.StableDiffusion2));
 
     /// <summary>The LoRAs merged now, in merge order.</summary>
     public IReadOnlyList<LoraActivation> ActiveLoras => _loras?.Active ?? [];

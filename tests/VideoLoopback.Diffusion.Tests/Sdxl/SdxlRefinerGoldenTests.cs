@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VideoLoopback.Diffusion.Checkpoints;
+using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Sampling;
@@ -202,5 +203,16 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal([1216f, 832, 0, 0, 6.0f], CheckpointFamilies.StableDiffusionXLRefiner.VectorValues(size, false));
         Assert.Equal([1216f, 832, 0, 0, 2.5f], CheckpointFamilies.StableDiffusionXLRefiner.VectorValues(size, true));
         Assert.Equal(CheckpointFamilies.StableDiffusionXL.VectorValues(size, false), CheckpointFamilies.StableDiffusionXL.VectorValues(size, true));
+    }
+
+    [Fact]
+    public void LoraTextEncoderModulesDoNotApplyToTheRefinersBigG()
+    {
+        // WebUI converts lora_te2_* to 1_model_transformer_*, but the refiner's bigG is embedder 0: nothing there matches.
+        using var model = Load();
+        using var lora = LoraNetwork.Load(SdxlTextGolden.PathOf("tiny_sdxl_lora_te2_q_only.safetensors"));
+        var error = Assert.ThrowsAny<Exception>(() => model.CheckLoraFits(lora));
+        Assert.Contains("lora_te2_", error.Message);
+        Assert.Contains("matches no weight", error.Message);
     }
 }
