@@ -215,4 +215,44 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("lora_te2_", error.Message);
         Assert.Contains("matches no weight", error.Message);
     }
+
+    private static JsonElement EmbeddingGolden()
+    {
+        using var golden = SdxlTextGolden.Open("refiner_embeddings.safetensors");
+        using var json = JsonDocument.Parse(golden.Metadata["meta"]);
+        return json.RootElement.Clone();
+    }
+
+    public static TheoryData<string> EmbeddingCases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in EmbeddingGolden().GetProperty("cases").EnumerateObject()) data.Add(c.Name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EmbeddingCases))]
+    public void EmbeddingsNamedInPromptsMatchWebUi(string name)
+    {
+        var meta = EmbeddingGolden();
+        var texts = meta.GetProperty("cases").GetProperty(name).EnumerateArray().Select(t => t.GetString()!).ToList();
+        using var scope = NewDisposeScope();
+        using var golden = SdxlTextGolden.Open("refiner_embeddings.safetensors");
+        using var model = Load();
+        model.Embeddings = model.EmbeddingsFrom(SdxlTextGolden.PathOf(meta.GetProperty("embeddings_dir").GetString()!));
+        // Names are registered with bigG's tokenizer, the refiner's first (only) embedder.
+        var names = meta.GetProperty("names");
+        Assert.Equal(names.EnumerateObject().Select(n => n.Name).Order(StringComparer.Ordinal), model.Embeddings.Embeddings.Select(e => e.Name));
+        foreach (var embedding in model.Embeddings.Embeddings)
+        {
+            Assert.Equal(names.GetProperty(embedding.Name).GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()), embedding.TokenIds);
+            Assert.Equal(names.GetProperty(embedding.Name).GetProperty("vectors").GetInt32(), embedding.VectorCount);
+        }
+        // One batch through the towers, as WebUI encodes the texts of a schedule (Original emphasis restores the batch's mean).
+        var (cond, pooled) = model.Conditioner(1).EncodeTextsWithPooled(texts);
+        using var vectors = model.VectorConditioningFor(meta.GetProperty("width").GetInt32(), meta.GetProperty("height").GetInt32());
+        double e1 = SdxlTextGolden.AssertClose($"{name} crossattn", golden.Load(name + ".crossattn"), cond);
+        double e2 = SdxlTextGolden.AssertClose($"{name} vector", golden.Load(name + ".vector"), vectors!.Rows(pooled!));
+        output.WriteLine($"{name}: crossattn {e1:E2}, vector {e2:E2}");
+    }
 }

@@ -4,7 +4,7 @@
 A tiny checkpoint in the released sd_xl_refiner.yaml key layout (OpenCLIP bigG alone at conditioner.embedders.0, the
 aesthetic-score vector, the refiner UNet's level layout), then WebUI's conditioning, the UNet and one img2img run on it.
 Run with Debian's python3-torch: UPSTREAM=/work/upstream /usr/bin/python3 make_refiner_golden.py [parts...]
-parts: model conditioning unet img2img (default: all).
+parts: model conditioning unet img2img embeddings (default: all).
 """
 import json
 import os
@@ -207,7 +207,51 @@ def make_img2img():
         json.dump(info, f, indent=1)
 
 
-PARTS = {"model": make_model, "conditioning": make_conditioning, "unet": make_unet, "img2img": make_img2img}
+# ---------------------------------------------------------------- textual inversion on the refiner
+def make_embeddings():
+    """The SDXL embedding files of embeddings/ (make_embedding_golden.py) named in prompts on the refiner: WebUI registers the names
+    with the first embedder that tokenizes (here bigG: GeneralConditioner.tokenize from sd_models_xl) and bigG takes the clip_g
+    vectors. The WebUI pieces restated in make_embedding_golden.py are reused from there; Original emphasis."""
+    import make_embedding_golden as emb
+    w = up.webui()
+    w.opts.emphasis = "Original"
+    w.sd_hijack_clip.prompt_parser.parse_prompt_attention = emb.parse_prompt_attention
+    w.sd_hijack_clip.sd_emphasis.get_current_option = lambda name: emb.EmphasisOriginal
+    engine, _ = webui_model()
+    conditioner = engine.conditioner
+    bigg_w = conditioner.embedders[0]
+    bigg_w.wrapped.model.token_embedding = emb.EmbeddingsWithFixes(bigg_w.wrapped.model.token_embedding, w.hijack, "clip_g")
+    db = emb.EmbeddingDatabase(conditioner)
+    names = {}
+    for fn in sorted(os.listdir(emb.FOLDER)):
+        path = os.path.join(emb.FOLDER, fn)
+        data = torch.load(path, map_location="cpu") if fn.endswith(".pt") else up.read_safetensors(path)[0]
+        embedding = emb.Embedding(data, os.path.splitext(fn)[0])
+        db.register(embedding)
+        names[embedding.name] = {"ids": conditioner.tokenize([embedding.name])[0], "vectors": embedding.vectors}
+    w.hijack.embedding_db = db
+    out, cases = {}, {}
+    with torch.no_grad():
+        for name, texts in emb.CASES.items():
+            c = engine.get_learned_conditioning(up.SdConditioning(texts, width=1024, height=1024))
+            out[f"{name}.crossattn"] = c["crossattn"]
+            out[f"{name}.vector"] = c["vector"]
+            cases[name] = texts
+    w.hijack.embedding_db = types_namespace_without_embeddings()
+    w.opts.emphasis = "None"
+    meta = {"model": MODEL_NAME, "embeddings_dir": "embeddings", "emphasis": "Original", "comma_padding_backtrack": 20,
+            "width": 1024, "height": 1024, "names": names, "cases": cases}
+    up.write_safetensors(os.path.join(HERE, "refiner_embeddings.safetensors"), out,
+                         {"model": MODEL_NAME, "meta": json.dumps(meta, ensure_ascii=False)})
+
+
+def types_namespace_without_embeddings():
+    import types
+    return types.SimpleNamespace(find_embedding_at_position=lambda tokens, pos: (None, None))
+
+
+PARTS = {"model": make_model, "conditioning": make_conditioning, "unet": make_unet, "img2img": make_img2img,
+         "embeddings": make_embeddings}
 
 
 def main():
