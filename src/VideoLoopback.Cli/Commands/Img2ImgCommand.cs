@@ -25,7 +25,7 @@ public sealed class Img2ImgCommand(IAnsiConsole console) : Command<Img2ImgComman
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--checkpoint <FILE>")][Description("SD1.x, SD2.x or SDXL checkpoint (default weights/v1-5-pruned-emaonly.safetensors).")]
+        [CommandOption("--checkpoint <FILE>")][Description("SD1.x, SD2.x, SDXL or SDXL refiner checkpoint (default weights/v1-5-pruned-emaonly.safetensors).")]
         public string Checkpoint { get; init; } = RenderGenerators.DefaultCheckpoint;
         [CommandOption("--vae <FILE>")][Description("Standalone VAE replacing the checkpoint's.")]
         public string? Vae { get; init; }

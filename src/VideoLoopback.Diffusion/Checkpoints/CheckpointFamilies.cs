@@ -4,7 +4,7 @@ using VideoLoopback.Diffusion.Unet;
 namespace VideoLoopback.Diffusion.Checkpoints;
 
 /// <summary>
-/// The model families, as data: SD1.x, SD2.x and SDXL (supported) and the SDXL refiner (recognised, not supported yet). Adding a family
+/// The model families, as data: SD1.x, SD2.x, SDXL and the SDXL refiner. Adding a family
 /// is one more <see cref="ModelFamily"/> here, in detection order in <see cref="All"/>, plus the modules it really adds.
 /// </summary>
 public static class CheckpointFamilies
@@ -91,8 +91,9 @@ public static class CheckpointFamilies
     };
 
     /// <summary>
-    /// The SDXL refiner (sd_xl_refiner.yaml): recognised so that it is named, not run — its UNet takes an aesthetic score
-    /// besides the sizes and its only text encoder is OpenCLIP ViT-bigG at conditioner.embedders.0.
+    /// The SDXL refiner (sd_xl_refiner.yaml), run as WebUI runs it as the main model: OpenCLIP ViT-bigG alone at
+    /// conditioner.embedders.0 (penultimate layer, pooled output), a UNet vector of pooled text, original size, crop and an
+    /// aesthetic score (WebUI's defaults: 6 for prompts, 2.5 for negative prompts), 64-wide heads, latent scale 0.13025, eps.
     /// </summary>
     public static ModelFamily StableDiffusionXLRefiner { get; } = new()
     {
@@ -100,12 +101,20 @@ public static class CheckpointFamilies
         InpaintingFamily = CheckpointFamily.StableDiffusionXLRefiner,
         InpaintingDescription = CheckpointFamily.StableDiffusionXLRefiner.Description,
         TextPrefix = "conditioner.embedders.",
-        TextEncoders = [new("text encoder (OpenCLIP ViT-bigG)", "conditioner.embedders.0.", ["conditioner.embedders.0.model."], TextTowerKeys.OpenClip)],
+        TextEncoders = [new("text encoder (OpenCLIP ViT-bigG)", "conditioner.embedders.0.", [SdxlTextEncoders.RefinerBigGPrefix], TextTowerKeys.OpenClip)],
+        LoadTextEncoders = (file, on, clipHeads, openClipHeads) => [SdxlTextEncoders.RefinerFromCheckpoint(file, on, openClipHeads ?? clipHeads)],
+        CreateConditioner = (towers, _, embeddings) => SdxlTextEncoders.RefinerConditioner(towers[0], embeddings),
+        EmbeddingParts = towers => SdxlTextEncoders.RefinerEmbeddingParts(towers[0]),
+        // WebUI registers embedding names with the first embedder that tokenizes: here bigG.
+        Tokenizer = () => ClipTokenizer.OpenClip,
+        TextPadId = 0,
+        TextClipSkip = SdxlTextEncoders.PenultimateLayer,
+        VectorValues = (size, negative) => size.RefinerValues(negative),
         LatentScale = 0.13025,
         Prediction = NoisePrediction.Epsilon,
         UnetHeadChannels = 64,
-        Recognise = index => index.HasPrefix("conditioner.embedders.0.model."),
-        Unsupported = "the SDXL refiner (aesthetic-score conditioning, OpenCLIP ViT-bigG text encoder alone) is not supported yet; use an SDXL base checkpoint",
+        ReferenceUnet = UnetConfig.StableDiffusionXLRefiner(),
+        Recognise = index => index.HasPrefix(SdxlTextEncoders.RefinerBigGPrefix),
     };
 
     /// <summary>Every family, in the order detection asks them (the most specific first).</summary>

@@ -1,4 +1,5 @@
 using VideoLoopback.Diffusion.Nn;
+using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Diffusion.Unet;
 
@@ -42,6 +43,13 @@ public sealed record ModelFamily
     public int TextPadId { get; init; } = ClipTokenizer.PadId;
     /// <summary>The text layer the family always uses, counted from the end as clip skip is (SD2.x: 2, the penultimate); null = the user's clip skip.</summary>
     public int? TextClipSkip { get; init; }
+
+    /// <summary>
+    /// The values a UNet vector (label_emb input) embeds after the pooled text, in the conditioner's embedder order, for a
+    /// generation's sizes and a prompt (false) or negative-prompt (true) row: SDXL base the six size values, the refiner the
+    /// original size, the crop and an aesthetic score. Only read for UNets that take a vector.
+    /// </summary>
+    public Func<SizeConditioning, bool, float[]> VectorValues { get; init; } = (size, _) => size.BaseValues();
 
     /// <summary>LDM's scale_factor between VAE latents and the UNet's latents.</summary>
     public required double LatentScale { get; init; }

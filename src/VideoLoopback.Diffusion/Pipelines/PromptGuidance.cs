@@ -9,7 +9,8 @@ public static class PromptGuidance
     /// <summary>
     /// The positive prompts (AND parts and weights, scheduled) and one negative prompt schedule per
     /// image, as WebUI's reconstruct_multicond_batch / reconstruct_cond_batch do at each step. With <paramref name="vectors"/>
-    /// (SDXL) every row also gets its UNet vector from its pooled text embedding.
+    /// (SDXL) every row also gets its UNet vector from its pooled text embedding (negative rows their own values: the refiner's
+    /// lower aesthetic score).
     /// </summary>
     public static ConditioningAtStep From(MultiCondConditioning prompts, IReadOnlyList<PromptSchedule> negativePrompts,
         VectorConditioning? vectors = null)
@@ -24,7 +25,7 @@ public static class PromptGuidance
             var negativePooled = PromptSchedule.PooledBatch(negativePrompts, step);
             if (pooled is null || negativePooled is null)
                 throw new InvalidOperationException("the UNet takes a vector but the text model gave no pooled embedding");
-            return new CfgConditioning(stacked, condsList, uncond, vectors.Rows(pooled), vectors.Rows(negativePooled));
+            return new CfgConditioning(stacked, condsList, uncond, vectors.Rows(pooled), vectors.NegativeRows(negativePooled));
         };
     }
 }

@@ -106,7 +106,7 @@ public sealed class StableDiffusionModel : IDisposable
 
     /// <summary>
     /// The UNet's vector conditioning for a <paramref name="width"/> × <paramref name="height"/> generation (SDXL: the last
-    /// text encoder's pooled output and the size embeddings), or null for UNets without one. The caller disposes it.
+    /// text encoder's pooled output and the family's embedded values: sizes, for the refiner an aesthetic score), or null for UNets without one. The caller disposes it.
     /// </summary>
     public VectorConditioning? VectorConditioningFor(int width, int height)
     {
@@ -114,7 +114,8 @@ public sealed class StableDiffusionModel : IDisposable
         if (vectorWidth == 0) return null;
         int pooled = TextModels[^1].Config.ProjectionSize
             ?? throw new InvalidOperationException($"{CheckpointPath}: the UNet takes a vector but no text encoder has a pooled output");
-        return new VectorConditioning(SizeConditioning.ForGeneration(width, height), vectorWidth, pooled, Device);
+        var size = SizeConditioning.ForGeneration(width, height);
+        return new VectorConditioning(size, Family.VectorValues(size, false), Family.VectorValues(size, true), vectorWidth, pooled, Device);
     }
 
     /// <summary>A 9-channel UNet (masked-image latent + mask concatenated to the input).</summary>
@@ -276,7 +277,11 @@ public sealed class StableDiffusionModel : IDisposable
 
     /// <summary>The merger over this model's weights, made when a LoRA is first asked for.</summary>
     private LoraMerger Loras => _loras ??=
-        new LoraMerger(Unet, LoraTextTower.For(TextModels, singleIsOpenClip: Family == CheckpointFamilies.StableDiffusion2));
+        new LoraMerger(Unet, Family == CheckpointFamilies.StableDiffusionXLRefiner
+            // WebUI names the refiner's bigG modules 0_model_transformer_*, which no LoRA text-encoder key converts to: only
+            // UNet modules can apply.
+            ? []
+            : LoraTextTower.For(TextModels, singleIsOpenClip: Family == CheckpointFamilies.StableDiffusion2));
 
     /// <summary>The LoRAs merged now, in merge order.</summary>
     public IReadOnlyList<LoraActivation> ActiveLoras => _loras?.Active ?? [];

@@ -20,6 +20,9 @@ public static class SdxlTextEncoders
     /// <summary>Where SDXL checkpoints keep the OpenCLIP ViT-bigG tower.</summary>
     public const string BigGPrefix = "conditioner.embedders.1.model.";
 
+    /// <summary>Where SDXL refiner checkpoints (sd_xl_refiner.yaml) keep their only tower, OpenCLIP ViT-bigG.</summary>
+    public const string RefinerBigGPrefix = "conditioner.embedders.0.model.";
+
     /// <summary>Both towers are read at their penultimate layer (clip skip 2 as WebUI counts it).</summary>
     public const int PenultimateLayer = 2;
 
@@ -76,4 +79,32 @@ public static class SdxlTextEncoders
 
     /// <summary>WebUI registers embedding names with the first embedder's tokenizer: CLIP-L's.</summary>
     public static ClipTokenizer EmbeddingNameTokenizer => ClipTokenizer.Default;
+
+    /// <summary>
+    /// Loads the SDXL refiner's one tower, OpenCLIP ViT-bigG with its text_projection, in <paramref name="on"/>'s dtype on its
+    /// device; <paramref name="bigGHeads"/> or the released tower's 64-wide heads (20).
+    /// </summary>
+    public static ClipTextModel RefinerFromCheckpoint(StateDictFile file, ModuleDevice on, int? bigGHeads = null) =>
+        OpenClipTextModel.FromCheckpoint(file, on.Device, on.DType, bigGHeads, RefinerBigGPrefix, withProjection: true);
+
+    /// <summary>The refiner's tower as its conditioner runs it: bigG alone, exactly as the base's second tower.</summary>
+    public static IReadOnlyList<TextTower> RefinerTowers(ClipTextModel bigG)
+    {
+        if (bigG.Config.ProjectionSize is null)
+            throw new ArgumentException("the OpenCLIP bigG tower was loaded without its text_projection, which the pooled output needs", nameof(bigG));
+        return [new TextTower(bigG, ClipTokenizer.OpenClip, 0, PenultimateLayer, FinalNorm: false, YieldsPooled: true,
+            EmbeddingKey: TextualInversionPart.ClipGKey)];
+    }
+
+    /// <summary>
+    /// WebUI's SDXL refiner prompt conditioning: <see cref="ScheduledConditioning.Cond"/> [77k, bigG width] and
+    /// <see cref="ScheduledConditioning.Pooled"/> [bigG projection width]; empty negative prompts are zeros, as for the base.
+    /// </summary>
+    public static PromptConditioner RefinerConditioner(ClipTextModel bigG, TextualInversionLibrary? embeddings = null,
+        EmphasisMode emphasis = EmphasisMode.Original, int commaPaddingBacktrack = 20) =>
+        new(RefinerTowers(bigG), emphasis, commaPaddingBacktrack, embeddings, zeroEmptyNegative: true);
+
+    /// <summary>The refiner's tower takes the clip_g part of an SDXL textual-inversion file.</summary>
+    public static IReadOnlyList<TextualInversionPart> RefinerEmbeddingParts(ClipTextModel bigG) =>
+        [new TextualInversionPart(TextualInversionPart.ClipGKey, bigG.Config.HiddenSize)];
 }

@@ -49,6 +49,10 @@ public sealed record UnetConfig(
         4, 4, 320, [1, 2, 4], 2, [false, true, true], true, 10, 2048, true, 320, HeadChannels: 64,
         LevelTransformerDepths: [0, 2, 10], MiddleTransformerDepth: 10, AdmInChannels: 2816);
 
+    /// <summary>The SDXL refiner's UNet (sd_xl_refiner.yaml): four levels, depth 4 at levels 1, 2 and the middle, context 1280, vector 2560.</summary>
+    public static UnetConfig StableDiffusionXLRefiner() => new(
+        4, 4, 384, [1, 2, 4, 4], 2, [false, true, true, false], true, 4, 1280, true, 384, HeadChannels: 64, AdmInChannels: 2560);
+
     public long TimeEmbedDim => ModelChannels * 4;
 
     public int HeadsFor(long width) => HeadChannels is { } c ? checked((int)(width / c)) : NumHeads;

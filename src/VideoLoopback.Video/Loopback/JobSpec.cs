@@ -168,7 +168,7 @@ public sealed record JobSpec
 
     // Ours, not the original's.
     /// <summary>Checkpoint file for the SD generator.</summary>
-    [JobKey("model", "FILE", "SD1.x, SD2.x or SDXL checkpoint for --generator sd (default weights/v1-5-pruned-emaonly.safetensors).",
+    [JobKey("model", "FILE", "SD1.x, SD2.x, SDXL or SDXL refiner checkpoint for --generator sd (default weights/v1-5-pruned-emaonly.safetensors).",
         Option = "--model|--checkpoint", Write = Never)]
     public string? Model { get; init; }
 
