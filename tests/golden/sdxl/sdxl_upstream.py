@@ -240,9 +240,9 @@ def read_safetensors(path):
 _registered = False
 
 
-def _register_tiny_bigg():
+def register_tiny_bigg():
     """Registers the tiny bigG architecture with open_clip and makes create_model_and_transforms build the model only
-    (FrozenOpenCLIPEmbedder2 discards the image transforms, which need torchvision; pretrained=None loads nothing)."""
+    (FrozenOpenCLIPEmbedder2 discards the image transforms, which need torchvision) and never download weights."""
     global _registered
     if _registered:
         return
@@ -254,18 +254,18 @@ def _register_tiny_bigg():
     os.remove(os.path.join(d, BIGG_ARCH + ".json"))
     os.rmdir(d)
     open_clip.create_model_and_transforms = lambda arch, device, pretrained: (
-        open_clip.create_model(arch, device=device, pretrained=pretrained), None, None)
+        open_clip.create_model(arch, device=device, pretrained=None), None, None)
     _registered = True
 
 
 @contextlib.contextmanager
-def _tiny_clip_l_from_pretrained():
+def clip_l_from_pretrained(config=None):
     """FrozenCLIPEmbedder calls CLIPTokenizer/CLIPTextModel.from_pretrained(version); here they build the tiny config and
     the local tokenizer files instead (no hub)."""
     real_tok, real_model = sgm_encoders.CLIPTokenizer, sgm_encoders.CLIPTextModel
     sgm_encoders.CLIPTokenizer = types.SimpleNamespace(from_pretrained=lambda version: clip_l_tokenizer())
     sgm_encoders.CLIPTextModel = types.SimpleNamespace(
-        from_pretrained=lambda version: transformers.CLIPTextModel(transformers.CLIPTextConfig(**CLIP_L)))
+        from_pretrained=lambda version: transformers.CLIPTextModel(transformers.CLIPTextConfig(**(config or CLIP_L))))
     try:
         yield
     finally:
@@ -273,7 +273,7 @@ def _tiny_clip_l_from_pretrained():
 
 
 @contextlib.contextmanager
-def _torch2_for_vae_attention():
+def torch2_for_vae_attention():
     """sgm make_attn refuses vanilla attention on torch < 2 (it wants xformers); the math is the same, so the version it
     reads is raised while the VAE is built."""
     real = torch.__version__
@@ -289,13 +289,13 @@ def build_unet():
 
 
 def build_conditioner():
-    _register_tiny_bigg()
-    with _tiny_clip_l_from_pretrained(), contextlib.redirect_stdout(sys.stderr):
+    register_tiny_bigg()
+    with clip_l_from_pretrained(), contextlib.redirect_stdout(sys.stderr):
         return GeneralConditioner(CONDITIONER_CFG).eval()
 
 
 def build_vae():
-    with _torch2_for_vae_attention(), contextlib.redirect_stdout(sys.stderr):
+    with torch2_for_vae_attention(), contextlib.redirect_stdout(sys.stderr):
         return AutoencoderKLInferenceWrapper(embed_dim=4, ddconfig=dict(VAE_DDCONFIG),
                                              lossconfig={"target": "torch.nn.Identity"}).eval()
 
@@ -328,3 +328,91 @@ def alphas_cumprod():
     """What WebUI's extend_sdxl sets as model.alphas_cumprod: LegacyDDPMDiscretization().alphas_cumprod as float32."""
     from sgm.modules.diffusionmodules.discretizer import LegacyDDPMDiscretization
     return torch.asarray(LegacyDDPMDiscretization().alphas_cumprod, dtype=torch.float32)
+
+
+# ---------------------------------------------------------------- WebUI (AUTOMATIC1111) pieces, run on the tiny modules
+class SdConditioning(list):
+    """Stand-in for prompt_parser.SdConditioning: the prompt list plus the attributes get_learned_conditioning reads."""
+
+    def __init__(self, prompts, width=None, height=None, is_negative_prompt=False):
+        super().__init__(prompts)
+        self.width, self.height, self.is_negative_prompt = width, height, is_negative_prompt
+
+
+_webui = None
+
+
+def webui():
+    """Imports WebUI's sd_hijack_clip, sd_hijack_open_clip, sd_models_xl and sd_hijack_unet (UPSTREAM/stable-diffusion-webui/
+    modules, the stored versions named in README.md) with stand-ins for the WebUI modules they import: shared.opts holds the
+    default settings these paths read; devices is the CPU in float32; sd_emphasis is the "None" emphasis, which equals WebUI's
+    default "Original" for prompts without emphasis syntax (all multipliers 1.0: z*1 and the mean ratio 1.0 are exact)."""
+    global _webui
+    if _webui is not None:
+        return _webui
+    modules = types.ModuleType("modules")
+    modules.__path__ = [f"{UP}/stable-diffusion-webui/modules"]
+    sys.modules["modules"] = modules
+    opts = types.SimpleNamespace(emphasis="None", comma_padding_backtrack=20, CLIP_stop_at_last_layers=1, sdxl_clip_l_skip=False,
+                                 use_old_emphasis_implementation=False, textual_inversion_add_hashes_to_infotext=False,
+                                 sdxl_crop_top=0, sdxl_crop_left=0, sdxl_refiner_low_aesthetic_score=2.5,
+                                 sdxl_refiner_high_aesthetic_score=6.0)
+    modules.shared = _stub("modules.shared", opts=opts, ldm_print=lambda *a, **k: print(*a, file=sys.stderr, **k))
+    modules.devices = _stub("modules.devices", device=torch.device("cpu"), cpu=torch.device("cpu"), dtype=torch.float32,
+                            dtype_inference=torch.float32, torch_npu_set_device=lambda: None)
+
+    class _EmphasisNone:
+        def after_transformers(self):
+            pass
+    modules.sd_emphasis = _stub("modules.sd_emphasis", get_current_option=lambda name: _EmphasisNone)
+    modules.prompt_parser = _stub("modules.prompt_parser", SdConditioning=SdConditioning)
+    modules.sd_hijack = _stub("modules.sd_hijack")
+    modules.torch_utils = _stub("modules.torch_utils", get_param=lambda m: next(iter(m.parameters())))
+    import modules.sd_hijack_clip as sd_hijack_clip
+    import modules.sd_hijack_open_clip as sd_hijack_open_clip
+    import modules.sd_hijack_unet as sd_hijack_unet
+    import modules.sd_models_xl as sd_models_xl
+    import sgm.modules.diffusionmodules.openaimodel as sgm_openaimodel
+    # As sd_hijack_optimizations.apply_optimizations does: UNet skip concatenation resizes (nearest) on a size mismatch.
+    sgm_openaimodel.th = sd_hijack_unet.th
+    # Also as apply_optimizations does: the VAE's nonlinearity becomes torch's silu (sgm's own is x*sigmoid(x)).
+    sgm_vae_model.nonlinearity = torch.nn.functional.silu
+    hijack = types.SimpleNamespace(fixes=None, extra_generation_params={},
+                                   embedding_db=types.SimpleNamespace(find_embedding_at_position=lambda tokens, pos: (None, None)))
+    _webui = types.SimpleNamespace(opts=opts, hijack=hijack, sd_hijack_clip=sd_hijack_clip, sd_hijack_open_clip=sd_hijack_open_clip,
+                                   sd_models_xl=sd_models_xl, sd_hijack_unet=sd_hijack_unet)
+    return _webui
+
+
+def hijack_conditioner(conditioner):
+    """What sd_hijack.StableDiffusionModelHijack.hijack does to an SDXL conditioner: embedders 0 and 1 replaced by WebUI's
+    wrappers around them (the EmbeddingsWithFixes token-embedding wrapper is left out: with no textual-inversion fixes it returns
+    the wrapped embedding's output unchanged)."""
+    w = webui()
+    for i, embedder in enumerate(conditioner.embedders):
+        name = type(embedder).__name__
+        if name == "FrozenCLIPEmbedder":
+            conditioner.embedders[i] = w.sd_hijack_clip.FrozenCLIPEmbedderForSDXLWithCustomWords(embedder, w.hijack)
+        elif name == "FrozenOpenCLIPEmbedder2":
+            conditioner.embedders[i] = w.sd_hijack_open_clip.FrozenOpenCLIPEmbedder2WithCustomWords(embedder, w.hijack)
+    return conditioner
+
+
+class TinyEngine:
+    """The DiffusionEngine attributes WebUI's sd_models_xl functions use: conditioner, model (OpenAIWrapper around the UNet),
+    denoiser; extend_sdxl then adds alphas_cumprod, parameterization etc. get_learned_conditioning/apply_model are WebUI's."""
+
+    def __init__(self, unet, conditioner):
+        from sgm.modules.diffusionmodules.wrappers import OpenAIWrapper
+        w = webui()
+        self.model = OpenAIWrapper(unet)
+        self.denoiser = build_denoiser()
+        self.conditioner = conditioner
+        self.is_sdxl_inpaint = False
+        w.sd_models_xl.extend_sdxl(self)
+
+    def get_learned_conditioning(self, batch):
+        return webui().sd_models_xl.get_learned_conditioning(self, batch)
+
+    def apply_model(self, x, t, cond):
+        return webui().sd_models_xl.apply_model(self, x, t, cond)
