@@ -44,12 +44,12 @@ public static class SdxlUnetGolden
         UnetConfigDetector.Detect(file.Shapes().Where(kv => kv.Key.StartsWith(UnetPrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[UnetPrefix.Length..], kv => kv.Value), file.Path) with { HeadChannels = HeadChannels() };
 
-    /// <summary>The tiny checkpoint's UNet, detected from its keys and bound name for name in float32 on the CPU.</summary>
-    public static UnetModel LoadUnet(string checkpoint = TinyCheckpoint)
+    /// <summary>The tiny checkpoint's UNet, detected from its keys and bound name for name (float32 on the CPU unless <paramref name="on"/>).</summary>
+    public static UnetModel LoadUnet(string checkpoint = TinyCheckpoint, ModuleDevice? on = null)
     {
         using var file = StateDictFile.Open(PathOf(checkpoint));
         var config = DetectUnet(file);
-        return StateDictBinding.Bound(new UnetModel(config, ModuleDevice.Cpu), unet => file.Bind(unet, UnetPrefix, "UNet"));
+        return StateDictBinding.Bound(new UnetModel(config, on ?? ModuleDevice.Cpu), unet => file.Bind(unet, UnetPrefix, "UNet"));
     }
 
     /// <summary>Asserts |actual − expected| ≤ tolerance everywhere, naming the case and the error; returns the max error.</summary>

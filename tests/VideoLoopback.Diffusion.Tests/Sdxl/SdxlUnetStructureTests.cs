@@ -79,6 +79,14 @@ public class SdxlUnetStructureTests
     }
 
     [Fact]
+    public void FlopsCountEveryTransformerBlockAndLabelEmb()
+    {
+        // Counted by forward hooks on sgm's UNetModel at the tiny config (every Conv2d and Linear output element times its
+        // fan-in, plus q k^T and the weighted sum of v in scaled_dot_product_attention), x [2,4,16,16], 77 tokens, y [2,1584].
+        Assert.Equal(617_586_688.0, VideoLoopback.Diffusion.Pipelines.NetworkFlops.Unet(Tiny(), 2, 16, 16, 77));
+    }
+
+    [Fact]
     public void UniformDepthsKeepTheSingleTransformerDepth()
     {
         using var unet = new UnetModel(UnetConfig.StableDiffusion15(), ModuleDevice.Meta);

@@ -10,17 +10,21 @@ using static TorchSharp.torch;
 namespace VideoLoopback.Cli.Commands.Bench;
 
 /// <summary>
-/// Speed of the full-size SD1.5 UNet (random weights) against the machine's own fp32 matmul rate and its FMA peak
+/// Speed of the full-size SD1.5 or SDXL UNet (random weights) against the machine's own fp32 matmul rate and its FMA peak
 /// (<see cref="FmaPeak"/>), plus the VAE decoder and peak memory. The last lines are <c>ratio R</c> = UNet GFLOP/s / matmul
 /// GFLOP/s and <c>peak P</c> = UNet GFLOP/s / FMA peak GFLOP/s.
 /// </summary>
 public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenchCommand
 {
     public static string Name => "unet";
-    public static string Description => "Full-size SD1.5 UNet forward GFLOP/s against an fp32 matmul and the FMA peak, VAE decoder time, peak memory.";
+    public static string Description => "Full-size SD1.5 (or SDXL) UNet forward GFLOP/s against an fp32 matmul and the FMA peak, VAE decoder time, peak memory.";
 
     public sealed class Settings : UnetBenchSettings
     {
+        [CommandOption("--model <MODEL>")]
+        [Description("Which UNet: sd15 (v1-inference.yaml, default) or sdxl (sd_xl_base.yaml: 2.6 G parameters, context 2048, label_emb over a 2816-wide vector).")]
+        public string Model { get; init; } = "sd15";
+
         [CommandOption("--runs <N>")]
         [Description("Timed UNet forwards after one warm-up. Default 3.")]
         public int Runs { get; init; } = 3;
@@ -47,6 +51,7 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
 
         public override ValidationResult Validate() =>
             base.Validate() is { Successful: false } failed ? failed
+            : Model is not ("sd15" or "sdxl") ? ValidationResult.Error("--model must be sd15 or sdxl")
             : Runs < 1 ? ValidationResult.Error("--runs must be at least 1")
             : VaeSize < 0 || VaeSize % 8 != 0 ? ValidationResult.Error("--vae-size must be 0 or a multiple of 8")
             : MatmulSide < 256 ? ValidationResult.Error("--matmul must be at least 256")
@@ -61,7 +66,8 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         BenchOutput.Line(BenchOutput.TorchSetup(on));
 
         BenchOutput.Line($"RSS at start {ProcessMemory.ResidentBytes() / 1e9:F3} GB");
-        var config = UnetConfig.StableDiffusion15();
+        var config = settings.Model == "sdxl" ? UnetConfig.StableDiffusionXL() : UnetConfig.StableDiffusion15();
+        BenchOutput.Line($"model {settings.Model}");
         manual_seed(0);
         using var unet = new UnetModel(config, on);
         long unetBytes = unet.parameters().Sum(p => p.numel() * p.ElementSize);
@@ -72,10 +78,11 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         using var x = randn([settings.Batch, config.InChannels, h, h], on.DType, on.Device);
         using var t = tensor(Enumerable.Range(0, settings.Batch).Select(i => 999L - 500 * i).ToArray(), device: on.Device);
         using var ctx = randn([settings.Batch, 77, config.ContextDim], on.DType, on.Device);
-        double flops = UnetFlops.Count(config, settings.Batch, h, h, 77);
+        using var y = config.AdmInChannels > 0 ? randn([settings.Batch, config.AdmInChannels], on.DType, on.Device) : null;
+        double flops = Diffusion.Pipelines.NetworkFlops.Unet(config, settings.Batch, h, h, 77);
 
         var warmup = Stopwatch.StartNew();
-        using (unet.Forward(x, t, ctx)) { }
+        using (unet.Forward(x, t, ctx, y: y)) { }
         BenchTiming.Synchronize(on.Device);
         BenchOutput.Line($"unet warm-up forward {warmup.Elapsed.TotalSeconds:F2} s; RSS high-water mark so far {ProcessMemory.PeakResidentBytes() / 1e9:F3} GB");
         MatmulRate.Measure(settings.MatmulSide, on.Device, on.DType); // warm-up
@@ -100,7 +107,7 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         {
             var (wall, cpu) = BenchTiming.WallAndCpuSeconds(() =>
             {
-                using (unet.Forward(x, t, ctx)) { }
+                using (unet.Forward(x, t, ctx, y: y)) { }
                 BenchTiming.Synchronize(on.Device);
             });
             unetWall.Add(wall);
@@ -120,9 +127,9 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         BenchOutput.Line($"fma peak fp32 ({FmaPeak.VectorWidth} FMA, {threads} threads): {peakRate:F1} GFLOP/s (all: {Joined(fmaPeak, "F1")})");
         BenchOutput.Line($"ratio by CPU time {flops / unetCpu.Average() / 1e9 / matmulCpu.Average():F2}");
         if (settings.Dtype is { } reduced)
-            BenchUnetDtype.Run(unet, Commands.RenderGenerators.ResolveDtype(reduced, on.Device), x, t, ctx, settings.Runs);
+            BenchUnetDtype.Run(unet, Commands.RenderGenerators.ResolveDtype(reduced, on.Device), x, t, ctx, settings.Runs, y);
 
-        if (settings.Profile) UnetProfile.Run(unet, x, t, ctx);
+        if (settings.Profile) UnetProfile.Run(unet, x, t, ctx, y);
 
         long vaeBytes = 0;
         if (settings.VaeSize > 0)
@@ -143,7 +150,7 @@ public sealed class BenchUnetCommand : Command<BenchUnetCommand.Settings>, IBenc
         double weights = unetBytes + vaeBytes;
         BenchOutput.Line($"peak memory (process RSS high-water mark) {peak / 1e9:F3} GB = {peak / weights:F2}x the weights ({weights / 1e9:F3} GB UNet + VAE)");
         BenchOutput.Line($"ratio {unetRate / matmulRate:F2}");
-        if (settings.CheckFloat64) UnetFloat64Check.Run(unet, x, t, ctx);
+        if (settings.CheckFloat64) UnetFloat64Check.Run(unet, x, t, ctx, y);
         BenchOutput.Line($"peak {unetRate / peakRate:F2}");
         return 0;
     }

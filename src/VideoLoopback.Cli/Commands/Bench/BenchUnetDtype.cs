@@ -11,13 +11,13 @@ namespace VideoLoopback.Cli.Commands.Bench;
 /// </summary>
 public static class BenchUnetDtype
 {
-    public static void Run(UnetModel fp32, ScalarType dtype, Tensor x, Tensor t, Tensor ctx, int runs)
+    public static void Run(UnetModel fp32, ScalarType dtype, Tensor x, Tensor t, Tensor ctx, int runs, Tensor? y = null)
     {
         string name = ComputePrecision.OptionName(dtype);
         using var reduced = new UnetModel(fp32.Config, new ModuleDevice(fp32.On.Device, dtype));
         NetworkCopy.Parameters(fp32, reduced);
-        using var eps32 = fp32.Forward(x, t, ctx);
-        using var epsReduced = reduced.Forward(x, t, ctx); // also the warm-up
+        using var eps32 = fp32.Forward(x, t, ctx, y: y);
+        using var epsReduced = reduced.Forward(x, t, ctx, y: y); // also the warm-up
 
         // Interleaved, so a change of machine load hits both; on a shared machine the fastest run (least disturbed) and the
         // process CPU time are steadier than the mean wall time, so all three are given.
@@ -25,8 +25,8 @@ public static class BenchUnetDtype
         var reducedRuns = new List<(double Wall, double Cpu)>();
         for (int i = 0; i < runs; i++)
         {
-            fp32Runs.Add(BenchTiming.WallAndCpuSeconds(() => { using (fp32.Forward(x, t, ctx)) { } }));
-            reducedRuns.Add(BenchTiming.WallAndCpuSeconds(() => { using (reduced.Forward(x, t, ctx)) { } }));
+            fp32Runs.Add(BenchTiming.WallAndCpuSeconds(() => { using (fp32.Forward(x, t, ctx, y: y)) { } }));
+            reducedRuns.Add(BenchTiming.WallAndCpuSeconds(() => { using (reduced.Forward(x, t, ctx, y: y)) { } }));
         }
         BenchOutput.Line($"unet {name}: {reducedRuns.Average(r => r.Wall):F3} s/forward (all: {Joined(reducedRuns.Select(r => r.Wall))}), process CPU {reducedRuns.Average(r => r.Cpu):F2} s/forward");
         BenchOutput.Line($"unet fp32: {fp32Runs.Average(r => r.Wall):F3} s/forward (all: {Joined(fp32Runs.Select(r => r.Wall))}), process CPU {fp32Runs.Average(r => r.Cpu):F2} s/forward, interleaved with {name} in this run");

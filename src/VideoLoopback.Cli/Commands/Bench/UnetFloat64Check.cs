@@ -15,9 +15,9 @@ public static class UnetFloat64Check
     /// one by one (its parameters are disposed as they go, so the two never both hold all the weights): it cannot run
     /// afterwards.
     /// </summary>
-    public static void Run(UnetModel unet, Tensor x, Tensor t, Tensor context)
+    public static void Run(UnetModel unet, Tensor x, Tensor t, Tensor context, Tensor? y = null)
     {
-        using var eps32 = unet.Forward(x, t, context);
+        using var eps32 = unet.Forward(x, t, context, y: y);
         var on64 = new ModuleDevice(unet.On.Device, ScalarType.Float64);
         using var unet64 = new UnetModel(unet.Config, on64);
         var source = unet.named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -27,7 +27,7 @@ public static class UnetFloat64Check
                 parameter.copy_(source[name]);
                 source[name].Dispose();
             }
-        using var eps64 = unet64.Forward(x.to(ScalarType.Float64), t, context.to(ScalarType.Float64));
+        using var eps64 = unet64.Forward(x.to(ScalarType.Float64), t, context.to(ScalarType.Float64), y: y?.to(ScalarType.Float64));
         using var difference = (eps32.to(ScalarType.Float64) - eps64).abs();
         double maxAbs = difference.max().item<double>();
         double scale = eps64.abs().max().item<double>();

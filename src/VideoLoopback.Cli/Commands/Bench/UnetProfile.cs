@@ -24,7 +24,7 @@ public static class UnetProfile
         public double Flops;
     }
 
-    public static void Run(UnetModel unet, Tensor x, Tensor t, Tensor context)
+    public static void Run(UnetModel unet, Tensor x, Tensor t, Tensor context, Tensor? y = null)
     {
         var kinds = new SortedDictionary<string, Kind>();
         var attentionShapes = new List<(long[] Q, long[] Kv)>();
@@ -76,7 +76,7 @@ public static class UnetProfile
         try
         {
             var watch = Stopwatch.StartNew();
-            using (NewDisposeScope()) unet.Forward(x, t, context);
+            using (NewDisposeScope()) unet.Forward(x, t, context, y: y);
             total = watch.Elapsed.TotalSeconds;
         }
         finally
