@@ -225,7 +225,7 @@ public class SdxlLoraGoldenTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         using var golden = SafetensorsFile.Open(Path.Combine(Folder, goldenFile));
-        using var unet = Sdxl.SdxlUnetGolden.LoadUnet(golden.Metadata["model"]);
+        using var unet = Sdxl.SdxlGolden.LoadUnet(golden.Metadata["model"]);
         using var towers = TinySdxl.Load(Path.Combine(Folder, golden.Metadata["model"]));
         using var merger = new LoraMerger(unet, LoraTextTower.For([towers.ClipL, towers.BigG]));
         LoraNetwork? network = null;

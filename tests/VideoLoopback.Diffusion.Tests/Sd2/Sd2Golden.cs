@@ -20,15 +20,8 @@ public static class Sd2Golden
 
     public static JsonDocument Json(string name) => JsonDocument.Parse(File.ReadAllText(PathOf(name)));
 
-    /// <summary>The tensor names of a golden file that end in <paramref name="suffix"/>, without it.</summary>
-    public static TheoryData<string> CasesOf(string file, string suffix)
-    {
-        var data = new TheoryData<string>();
-        using var golden = Open(file);
-        foreach (var entry in golden.Entries.Where(e => e.Name.EndsWith(suffix, StringComparison.Ordinal)).OrderBy(e => e.Name, StringComparer.Ordinal))
-            data.Add(entry.Name[..^suffix.Length]);
-        return data;
-    }
+    /// <summary>The tensor names of a golden file that end in <paramref name="suffix"/>, without it, sorted.</summary>
+    public static TheoryData<string> CasesOf(string file, string suffix) => GoldenTensors.CasesOf(PathOf(file), suffix);
 
     /// <summary>A tiny model loaded as a user's checkpoint is: head sizes from its sidecar config, prediction decided at load.</summary>
     public static StableDiffusionModel Load(string name, Func<StableDiffusionLoadOptions, StableDiffusionLoadOptions>? adjust = null)
@@ -39,13 +32,6 @@ public static class Sd2Golden
     }
 
     /// <summary>Asserts |actual − expected| ≤ tolerance everywhere, naming the case and the error; returns the max error.</summary>
-    public static double AssertClose(string what, Tensor expected, Tensor actual, double tolerance)
-    {
-        Assert.True(expected.shape.SequenceEqual(actual.shape),
-            $"{what}: shape [{string.Join(",", actual.shape)}], expected [{string.Join(",", expected.shape)}]");
-        using var diff = (actual.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs().max();
-        double max = diff.item<double>();
-        Assert.True(max <= tolerance, $"{what}: max abs diff {max:E3} > {tolerance:E1}");
-        return max;
-    }
+    public static double AssertClose(string what, Tensor expected, Tensor actual, double tolerance) =>
+        GoldenTensors.AssertClose(what, expected, actual, tolerance);
 }

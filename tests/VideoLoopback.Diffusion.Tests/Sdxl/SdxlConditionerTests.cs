@@ -19,7 +19,7 @@ public class SdxlConditionerTests
     public void OnlyAnAllEmptyNegativeScheduleIsZeros()
     {
         using var scope = NewDisposeScope();
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers();
+        var (clipL, bigG) = SdxlGolden.LoadTowers();
         using (clipL)
         using (bigG)
         using (var conditioner = SdxlTextEncoders.Conditioner(clipL, bigG))
@@ -44,7 +44,7 @@ public class SdxlConditionerTests
     public void OneTowerConditionersNeverZeroNegativesAndYieldNoPooled()
     {
         using var scope = NewDisposeScope();
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers();
+        var (clipL, bigG) = SdxlGolden.LoadTowers();
         using (clipL)
         using (bigG)
         using (var conditioner = new PromptConditioner(clipL))
@@ -60,7 +60,7 @@ public class SdxlConditionerTests
     {
         // CLIP-L reads "<|endoftext|>" as one special token, OpenCLIP as ordinary text of several tokens.
         string prompt = string.Join(" ", Enumerable.Repeat("cat", 70)) + string.Concat(Enumerable.Repeat(" <|endoftext|>", 3));
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers();
+        var (clipL, bigG) = SdxlGolden.LoadTowers();
         using (clipL)
         using (bigG)
         using (var conditioner = SdxlTextEncoders.Conditioner(clipL, bigG))
@@ -74,7 +74,7 @@ public class SdxlConditionerTests
     [Fact]
     public void LayoutsFindBothTowersAndTheirKeys()
     {
-        using var file = StateDictFile.Open(SdxlTextGolden.PathOf(SdxlTextGolden.Model));
+        using var file = StateDictFile.Open(SdxlGolden.PathOf(SdxlGolden.Model));
         var index = CheckpointTensorIndex.FromShapes(file.Shapes());
         foreach (var (layout, prefix) in TextEncoderLayout.StableDiffusionXL.Zip([SdxlTextEncoders.ClipLPrefix, SdxlTextEncoders.BigGPrefix]))
         {
@@ -91,8 +91,8 @@ public class SdxlConditionerTests
     [Fact]
     public void TowersWithoutTheProjectionCannotGiveThePooledOutput()
     {
-        using var file = StateDictFile.Open(SdxlTextGolden.PathOf(SdxlTextGolden.Model));
-        var (clipLHeads, bigGHeads) = SdxlTextGolden.Heads();
+        using var file = StateDictFile.Open(SdxlGolden.PathOf(SdxlGolden.Model));
+        var (clipLHeads, bigGHeads) = SdxlGolden.Heads();
         using var clipL = ClipTextModel.FromCheckpoint(file, SdxlTextEncoders.ClipLPrefix, ModuleDevice.Cpu, clipLHeads);
         using var bigG = OpenClipTextModel.FromCheckpoint(file, headCount: bigGHeads, prefix: SdxlTextEncoders.BigGPrefix);
         Assert.Null(bigG.Config.ProjectionSize);

@@ -15,7 +15,7 @@ public class SdxlConditioningGoldenTests(Xunit.Abstractions.ITestOutputHelper ou
 {
     private static JsonElement CaseList()
     {
-        using var golden = SdxlTextGolden.Open("conditioning.safetensors");
+        using var golden = SdxlGolden.Open("conditioning.safetensors");
         using var json = JsonDocument.Parse(golden.Metadata["cases"]);
         return json.RootElement.Clone();
     }
@@ -35,8 +35,8 @@ public class SdxlConditioningGoldenTests(Xunit.Abstractions.ITestOutputHelper ou
         var prompts = c.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToList();
         bool negative = c.GetProperty("negative").GetBoolean();
         using var scope = NewDisposeScope();
-        using var golden = SdxlTextGolden.Open("conditioning.safetensors");
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers(golden.Metadata["model"]);
+        using var golden = SdxlGolden.Open("conditioning.safetensors");
+        var (clipL, bigG) = SdxlGolden.LoadTowers(golden.Metadata["model"]);
         using (clipL)
         using (bigG)
         {
@@ -47,9 +47,9 @@ public class SdxlConditioningGoldenTests(Xunit.Abstractions.ITestOutputHelper ou
             var pooled = stack(entries.Select(e => e.Pooled ?? throw new Xunit.Sdk.XunitException($"case {index}: no pooled output")).ToArray());
 
             string what = $"case {index} [{string.Join(" | ", prompts)}] negative={negative}";
-            double e1 = SdxlTextGolden.AssertClose(what + " crossattn", golden.Load($"case{index}.crossattn"), cond);
+            double e1 = SdxlGolden.AssertClose(what + " crossattn", golden.Load($"case{index}.crossattn"), cond);
             var vector = golden.Load($"case{index}.vector");
-            double e2 = SdxlTextGolden.AssertClose(what + " pooled", vector.narrow(1, 0, pooled.shape[1]), pooled);
+            double e2 = SdxlGolden.AssertClose(what + " pooled", vector.narrow(1, 0, pooled.shape[1]), pooled);
             bool zeroed = c.GetProperty("zeroed").GetBoolean();
             Assert.True(zeroed == (cond.abs().max().item<float>() == 0 && pooled.abs().max().item<float>() == 0),
                 $"{what}: zeros expected {zeroed}");

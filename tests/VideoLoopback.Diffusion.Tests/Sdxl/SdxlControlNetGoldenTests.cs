@@ -16,16 +16,16 @@ public class SdxlControlNetGoldenTests(Xunit.Abstractions.ITestOutputHelper outp
 {
     private const string File = "controlnet.safetensors";
 
-    public static TheoryData<string> Cases() => SdxlUnetGolden.CasesOf(File, ".eps");
+    public static TheoryData<string> Cases() => SdxlGolden.CasesOf(File, ".eps");
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void ResidualsAndControlledEpsMatchSdWebuiControlNet(string caseName)
     {
         using var scope = NewDisposeScope();
-        using var golden = SdxlUnetGolden.Open(File);
-        using var unet = SdxlUnetGolden.LoadUnet(golden.Metadata["model"]);
-        var path = SdxlUnetGolden.PathOf(golden.Metadata[caseName]);
+        using var golden = SdxlGolden.Open(File);
+        using var unet = SdxlGolden.LoadUnet(golden.Metadata["model"]);
+        var path = SdxlGolden.PathOf(golden.Metadata[caseName]);
         using (var file = StateDictFile.Open(path))
             Assert.Equal(ControlNetLayout.ControlModelPrefix, CheckpointInspector.Inspect(file).ControlNetLayout);
         using var controlNet = ControlNetModel.Load(path, unet.Config, ModuleDevice.Cpu);
@@ -37,9 +37,9 @@ public class SdxlControlNetGoldenTests(Xunit.Abstractions.ITestOutputHelper outp
         var residuals = controlNet.Forward(x, t, context, Load("hint"), y);
         double worst = 0;
         for (int i = 0; i < residuals.Length; i++)
-            worst = Math.Max(worst, SdxlUnetGolden.AssertClose($"{File} {caseName} residual {i}", Load($"residual.{i}"), residuals[i], SdxlUnetGolden.ResidualTolerance));
+            worst = Math.Max(worst, SdxlGolden.AssertClose($"{File} {caseName} residual {i}", Load($"residual.{i}"), residuals[i], SdxlGolden.ResidualTolerance));
         var eps = unet.Forward(x, t, context, residuals, y);
-        double epsError = SdxlUnetGolden.AssertClose($"{File} {caseName} eps", Load("eps"), eps, SdxlUnetGolden.EpsTolerance);
+        double epsError = SdxlGolden.AssertClose($"{File} {caseName} eps", Load("eps"), eps, SdxlGolden.EpsTolerance);
         output.WriteLine($"{caseName}: residuals max abs error {worst:E2}, controlled eps {epsError:E2}");
     }
 }

@@ -15,7 +15,7 @@ public class SdxlEmbeddingGoldenTests(Xunit.Abstractions.ITestOutputHelper outpu
 {
     private static JsonElement Golden()
     {
-        using var json = SdxlTextGolden.Json("embeddings.json");
+        using var json = SdxlGolden.Json("embeddings.json");
         return json.RootElement.Clone();
     }
 
@@ -27,17 +27,17 @@ public class SdxlEmbeddingGoldenTests(Xunit.Abstractions.ITestOutputHelper outpu
     }
 
     private static TextualInversionLibrary Library(ClipTextModel clipL, ClipTextModel bigG) =>
-        new(SdxlTextGolden.PathOf(Golden().GetProperty("embeddings_dir").GetString()!), SdxlTextEncoders.EmbeddingNameTokenizer,
+        new(SdxlGolden.PathOf(Golden().GetProperty("embeddings_dir").GetString()!), SdxlTextEncoders.EmbeddingNameTokenizer,
             SdxlTextEncoders.EmbeddingParts(clipL, bigG));
 
     [Fact]
     public void NamesAndVectorsMatch()
     {
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers(Golden().GetProperty("model").GetString()!);
+        var (clipL, bigG) = SdxlGolden.LoadTowers(Golden().GetProperty("model").GetString()!);
         using (clipL)
         using (bigG)
         using (var library = Library(clipL, bigG))
-        using (var golden = SdxlTextGolden.Open("embeddings.safetensors"))
+        using (var golden = SdxlGolden.Open("embeddings.safetensors"))
         {
             var names = Golden().GetProperty("names");
             Assert.Equal(names.EnumerateObject().Select(n => n.Name).Order(StringComparer.Ordinal), library.Embeddings.Select(e => e.Name));
@@ -49,7 +49,7 @@ public class SdxlEmbeddingGoldenTests(Xunit.Abstractions.ITestOutputHelper outpu
                 foreach (var key in new[] { TextualInversionPart.ClipLKey, TextualInversionPart.ClipGKey })
                 {
                     using var vectors = golden.Load($"vectors.{embedding.Name}.{key}");
-                    SdxlTextGolden.AssertClose($"{embedding.Name} {key} vectors", vectors, embedding.VectorsFor(key), tolerance: 0);
+                    SdxlGolden.AssertClose($"{embedding.Name} {key} vectors", vectors, embedding.VectorsFor(key), tolerance: 0);
                 }
             }
         }
@@ -62,16 +62,16 @@ public class SdxlEmbeddingGoldenTests(Xunit.Abstractions.ITestOutputHelper outpu
         var golden = Golden();
         var texts = golden.GetProperty("cases").GetProperty(name).EnumerateArray().Select(t => t.GetString()!).ToList();
         using var scope = NewDisposeScope();
-        using var expected = SdxlTextGolden.Open("embeddings.safetensors");
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers(golden.GetProperty("model").GetString()!);
+        using var expected = SdxlGolden.Open("embeddings.safetensors");
+        var (clipL, bigG) = SdxlGolden.LoadTowers(golden.GetProperty("model").GetString()!);
         using (clipL)
         using (bigG)
         using (var library = Library(clipL, bigG))
         using (var conditioner = SdxlTextEncoders.Conditioner(clipL, bigG, library, commaPaddingBacktrack: golden.GetProperty("comma_padding_backtrack").GetInt32()))
         {
             var (cond, pooled) = conditioner.EncodeTextsWithPooled(texts);
-            double e1 = SdxlTextGolden.AssertClose($"{name} crossattn", expected.Load(name + ".crossattn"), cond);
-            double e2 = SdxlTextGolden.AssertClose($"{name} pooled", expected.Load(name + ".pooled"), pooled!);
+            double e1 = SdxlGolden.AssertClose($"{name} crossattn", expected.Load(name + ".crossattn"), cond);
+            double e2 = SdxlGolden.AssertClose($"{name} pooled", expected.Load(name + ".pooled"), pooled!);
             output.WriteLine($"{name}: crossattn {e1:E2}, pooled {e2:E2}");
         }
     }

@@ -19,7 +19,7 @@ public class SdxlImg2ImgGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 
     public static TheoryData<string> Cases()
     {
-        using var json = SdxlTextGolden.Json("img2img.json");
+        using var json = SdxlGolden.Json("img2img.json");
         var data = new TheoryData<string>();
         foreach (var c in json.RootElement.EnumerateObject()) data.Add(c.Name);
         return data;
@@ -30,10 +30,10 @@ public class SdxlImg2ImgGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
     public void Img2ImgMatchesWebUi(string caseName)
     {
         using var scope = NewDisposeScope();
-        using var json = SdxlTextGolden.Json("img2img.json");
+        using var json = SdxlGolden.Json("img2img.json");
         var info = json.RootElement.GetProperty(caseName);
-        using var golden = SdxlTextGolden.Open("img2img.safetensors");
-        var path = SdxlTextGolden.PathOf(info.GetProperty("model").GetString()!);
+        using var golden = SdxlGolden.Open("img2img.safetensors");
+        var path = SdxlGolden.PathOf(info.GetProperty("model").GetString()!);
         using var model = StableDiffusionModel.Load(path, StableDiffusionLoadOptions.ForCheckpoint(path, ModuleDevice.Cpu));
         Assert.Equal(info.GetProperty("scale_factor").GetDouble(), model.LatentScale);
 
@@ -43,17 +43,17 @@ public class SdxlImg2ImgGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         var conditioner = model.Conditioner(1);
         var errors = new List<string>();
         void Check(string what, Tensor actual, double tolerance) =>
-            errors.Add($"{what} {SdxlTextGolden.AssertClose($"{caseName} {what}", golden.Load($"{caseName}/{what}"), actual, tolerance):E2}");
+            errors.Add($"{what} {SdxlGolden.AssertClose($"{caseName} {what}", golden.Load($"{caseName}/{what}"), actual, tolerance):E2}");
 
         using var vectors = model.VectorConditioningFor(width, height);
         Assert.NotNull(vectors);
         var guidance = PromptGuidance.From(conditioner.GetMultiCondLearnedConditioning([prompt], steps),
             conditioner.GetLearnedConditioning([negative], steps, negative: true), vectors);
         var rows = guidance(0);
-        Check("cond_crossattn", rows.Cond, SdxlTextGolden.TextTolerance);
-        Check("uncond_crossattn", rows.Uncond, SdxlTextGolden.TextTolerance);
-        Check("cond_vector", rows.CondVector!, SdxlTextGolden.TextTolerance);
-        Check("uncond_vector", rows.UncondVector!, SdxlTextGolden.TextTolerance);
+        Check("cond_crossattn", rows.Cond, SdxlGolden.TextTolerance);
+        Check("uncond_crossattn", rows.Uncond, SdxlGolden.TextTolerance);
+        Check("cond_vector", rows.CondVector!, SdxlGolden.TextTolerance);
+        Check("uncond_vector", rows.UncondVector!, SdxlGolden.TextTolerance);
 
         var xs = new List<Tensor>();
         var denoised = new List<Tensor>();

@@ -24,7 +24,7 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static StableDiffusionModel Load()
     {
-        var path = SdxlTextGolden.PathOf(Model);
+        var path = SdxlGolden.PathOf(Model);
         var model = StableDiffusionModel.Load(path, StableDiffusionLoadOptions.ForCheckpoint(path, ModuleDevice.Cpu));
         Assert.Same(CheckpointFamilies.StableDiffusionXLRefiner, model.Family);
         return model;
@@ -32,7 +32,7 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static JsonElement ConditioningCases()
     {
-        using var golden = SdxlTextGolden.Open("refiner_conditioning.safetensors");
+        using var golden = SdxlGolden.Open("refiner_conditioning.safetensors");
         using var json = JsonDocument.Parse(golden.Metadata["cases"]);
         return json.RootElement.Clone();
     }
@@ -55,7 +55,7 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         var size = SizeConditioning.ForGeneration(c.GetProperty("width").GetInt32(), c.GetProperty("height").GetInt32(),
             crop[0].GetInt32(), crop[1].GetInt32());
         using var scope = NewDisposeScope();
-        using var golden = SdxlTextGolden.Open("refiner_conditioning.safetensors");
+        using var golden = SdxlGolden.Open("refiner_conditioning.safetensors");
         Assert.Equal(Model, golden.Metadata["model"]);
         using var model = Load();
         var schedules = model.Conditioner(1).GetLearnedConditioning(prompts, steps: 20, negative: negative);
@@ -68,33 +68,33 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         var vector = negative ? vectors.NegativeRows(pooled) : vectors.Rows(pooled);
 
         string what = $"case {index} [{string.Join(" | ", prompts)}] negative={negative} {size}";
-        double e1 = SdxlTextGolden.AssertClose(what + " crossattn", golden.Load($"case{index}.crossattn"), cond);
-        double e2 = SdxlTextGolden.AssertClose(what + " vector", golden.Load($"case{index}.vector"), vector);
+        double e1 = SdxlGolden.AssertClose(what + " crossattn", golden.Load($"case{index}.crossattn"), cond);
+        double e2 = SdxlGolden.AssertClose(what + " vector", golden.Load($"case{index}.vector"), vector);
         bool zeroed = c.GetProperty("zeroed").GetBoolean();
         Assert.True(zeroed == (cond.abs().max().item<float>() == 0 && pooled.abs().max().item<float>() == 0), $"{what}: zeros expected {zeroed}");
         output.WriteLine($"{what}: crossattn {e1:E2}, vector {e2:E2}");
     }
 
-    public static TheoryData<string> UnetCases() => SdxlUnetGolden.CasesOf("refiner_unet.safetensors", ".eps");
+    public static TheoryData<string> UnetCases() => SdxlGolden.CasesOf("refiner_unet.safetensors", ".eps");
 
     [Theory]
     [MemberData(nameof(UnetCases))]
     public void UnetEpsMatchesSgm(string name)
     {
         using var scope = NewDisposeScope();
-        using var golden = SdxlUnetGolden.Open("refiner_unet.safetensors");
+        using var golden = SdxlGolden.Open("refiner_unet.safetensors");
         using var model = Load();
         var x = golden.Load(name + ".x");
         Tensor eps;
         using (no_grad())
             eps = model.Unet.Forward(x, golden.Load(name + ".timesteps"), golden.Load(name + ".context"), y: golden.Load(name + ".y"));
-        double max = SdxlUnetGolden.AssertClose($"{name} x [{string.Join(",", x.shape)}]", golden.Load(name + ".eps"), eps, SdxlUnetGolden.EpsTolerance);
+        double max = SdxlGolden.AssertClose($"{name} x [{string.Join(",", x.shape)}]", golden.Load(name + ".eps"), eps, SdxlGolden.EpsTolerance);
         output.WriteLine($"{name}: eps max abs diff {max:E2}");
     }
 
     public static TheoryData<string> Img2ImgCases()
     {
-        using var json = SdxlTextGolden.Json("refiner_img2img.json");
+        using var json = SdxlGolden.Json("refiner_img2img.json");
         var data = new TheoryData<string>();
         foreach (var c in json.RootElement.EnumerateObject()) data.Add(c.Name);
         return data;
@@ -106,9 +106,9 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         const double tolerance = 5e-4;
         using var scope = NewDisposeScope();
-        using var json = SdxlTextGolden.Json("refiner_img2img.json");
+        using var json = SdxlGolden.Json("refiner_img2img.json");
         var info = json.RootElement.GetProperty(caseName);
-        using var golden = SdxlTextGolden.Open("refiner_img2img.safetensors");
+        using var golden = SdxlGolden.Open("refiner_img2img.safetensors");
         Assert.Equal(Model, info.GetProperty("model").GetString());
         using var model = Load();
         Assert.Equal(info.GetProperty("scale_factor").GetDouble(), model.LatentScale);
@@ -119,17 +119,17 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         var conditioner = model.Conditioner(1);
         var errors = new List<string>();
         void Check(string what, Tensor actual, double limit) =>
-            errors.Add($"{what} {SdxlTextGolden.AssertClose($"{caseName} {what}", golden.Load($"{caseName}/{what}"), actual, limit):E2}");
+            errors.Add($"{what} {SdxlGolden.AssertClose($"{caseName} {what}", golden.Load($"{caseName}/{what}"), actual, limit):E2}");
 
         using var vectors = model.VectorConditioningFor(width, height);
         Assert.NotNull(vectors);
         var guidance = PromptGuidance.From(conditioner.GetMultiCondLearnedConditioning([prompt], steps),
             conditioner.GetLearnedConditioning([negative], steps, negative: true), vectors);
         var rows = guidance(0);
-        Check("cond_crossattn", rows.Cond, SdxlTextGolden.TextTolerance);
-        Check("uncond_crossattn", rows.Uncond, SdxlTextGolden.TextTolerance);
-        Check("cond_vector", rows.CondVector!, SdxlTextGolden.TextTolerance);
-        Check("uncond_vector", rows.UncondVector!, SdxlTextGolden.TextTolerance);
+        Check("cond_crossattn", rows.Cond, SdxlGolden.TextTolerance);
+        Check("uncond_crossattn", rows.Uncond, SdxlGolden.TextTolerance);
+        Check("cond_vector", rows.CondVector!, SdxlGolden.TextTolerance);
+        Check("uncond_vector", rows.UncondVector!, SdxlGolden.TextTolerance);
 
         var xs = new List<Tensor>();
         var denoised = new List<Tensor>();
@@ -163,7 +163,7 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static Dictionary<string, long[]> ManifestShapes()
     {
-        using var json = SdxlTextGolden.Json(Path.Combine("manifests", "sdxl_refiner_sd_xl_refiner.json"));
+        using var json = SdxlGolden.Json(Path.Combine("manifests", "sdxl_refiner_sd_xl_refiner.json"));
         return json.RootElement.EnumerateObject().ToDictionary(
             p => p.Name, p => p.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray());
     }
@@ -181,7 +181,7 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal([0, 4, 4, 0], config.ChannelMult.Select((_, level) => config.DepthAt(level)));
         Assert.Equal(4, config.MiddleDepth);
         using var unet = new UnetModel(config, ModuleDevice.Meta);
-        var problems = StableDiffusionWeights.Differences(unet, shapes, SdxlUnetGolden.UnetPrefix);
+        var problems = StableDiffusionWeights.Differences(unet, shapes, SdxlGolden.UnetPrefix);
         Assert.True(problems.Count == 0, "UNet: " + string.Join("; ", problems.Take(10)));
     }
 
@@ -210,7 +210,7 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         // WebUI converts lora_te2_* to 1_model_transformer_*, but the refiner's bigG is embedder 0: nothing there matches.
         using var model = Load();
-        using var lora = LoraNetwork.Load(SdxlTextGolden.PathOf("tiny_sdxl_lora_te2_q_only.safetensors"));
+        using var lora = LoraNetwork.Load(SdxlGolden.PathOf("tiny_sdxl_lora_te2_q_only.safetensors"));
         var error = Assert.ThrowsAny<Exception>(() => model.CheckLoraFits(lora));
         Assert.Contains("lora_te2_", error.Message);
         Assert.Contains("matches no weight", error.Message);
@@ -218,7 +218,7 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static JsonElement EmbeddingGolden()
     {
-        using var golden = SdxlTextGolden.Open("refiner_embeddings.safetensors");
+        using var golden = SdxlGolden.Open("refiner_embeddings.safetensors");
         using var json = JsonDocument.Parse(golden.Metadata["meta"]);
         return json.RootElement.Clone();
     }
@@ -237,9 +237,9 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         var meta = EmbeddingGolden();
         var texts = meta.GetProperty("cases").GetProperty(name).EnumerateArray().Select(t => t.GetString()!).ToList();
         using var scope = NewDisposeScope();
-        using var golden = SdxlTextGolden.Open("refiner_embeddings.safetensors");
+        using var golden = SdxlGolden.Open("refiner_embeddings.safetensors");
         using var model = Load();
-        model.Embeddings = model.EmbeddingsFrom(SdxlTextGolden.PathOf(meta.GetProperty("embeddings_dir").GetString()!));
+        model.Embeddings = model.EmbeddingsFrom(SdxlGolden.PathOf(meta.GetProperty("embeddings_dir").GetString()!));
         // Names are registered with bigG's tokenizer, the refiner's first (only) embedder.
         var names = meta.GetProperty("names");
         Assert.Equal(names.EnumerateObject().Select(n => n.Name).Order(StringComparer.Ordinal), model.Embeddings.Embeddings.Select(e => e.Name));
@@ -251,8 +251,8 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         // One batch through the towers, as WebUI encodes the texts of a schedule (Original emphasis restores the batch's mean).
         var (cond, pooled) = model.Conditioner(1).EncodeTextsWithPooled(texts);
         using var vectors = model.VectorConditioningFor(meta.GetProperty("width").GetInt32(), meta.GetProperty("height").GetInt32());
-        double e1 = SdxlTextGolden.AssertClose($"{name} crossattn", golden.Load(name + ".crossattn"), cond);
-        double e2 = SdxlTextGolden.AssertClose($"{name} vector", golden.Load(name + ".vector"), vectors!.Rows(pooled!));
+        double e1 = SdxlGolden.AssertClose($"{name} crossattn", golden.Load(name + ".crossattn"), cond);
+        double e2 = SdxlGolden.AssertClose($"{name} vector", golden.Load(name + ".vector"), vectors!.Rows(pooled!));
         output.WriteLine($"{name}: crossattn {e1:E2}, vector {e2:E2}");
     }
 }

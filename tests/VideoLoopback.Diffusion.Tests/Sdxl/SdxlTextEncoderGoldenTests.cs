@@ -13,12 +13,12 @@ namespace VideoLoopback.Diffusion.Tests.Sdxl;
 [Trait("Area", "sdxl")]
 public class SdxlTextEncoderGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    public static TheoryData<string> Cases() => SdxlTextGolden.CasesOf("text.safetensors", ".clip_l.tokens");
+    public static TheoryData<string> Cases() => SdxlGolden.CasesOf("text.safetensors", ".clip_l.tokens");
 
     [Fact]
     public void TowersLoadWithTheirSizes()
     {
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers();
+        var (clipL, bigG) = SdxlGolden.LoadTowers();
         using (clipL)
         using (bigG)
         {
@@ -32,16 +32,16 @@ public class SdxlTextEncoderGoldenTests(Xunit.Abstractions.ITestOutputHelper out
     public void ClipLMatchesHuggingFace(string caseName)
     {
         using var scope = NewDisposeScope();
-        using var golden = SdxlTextGolden.Open("text.safetensors");
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers(golden.Metadata["model"]);
+        using var golden = SdxlGolden.Open("text.safetensors");
+        var (clipL, bigG) = SdxlGolden.LoadTowers(golden.Metadata["model"]);
         using (clipL)
         using (bigG)
         {
             var ids = golden.Load(caseName + ".clip_l.tokens");
             var (last, _) = clipL.EncodeLayer(ids, 1, finalNorm: true, pooled: false, []);
-            double e1 = SdxlTextGolden.AssertClose($"{caseName} CLIP-L last_hidden_state", golden.Load(caseName + ".clip_l.last_hidden_state"), last);
+            double e1 = SdxlGolden.AssertClose($"{caseName} CLIP-L last_hidden_state", golden.Load(caseName + ".clip_l.last_hidden_state"), last);
             var (penultimate, _) = clipL.EncodeLayer(ids, SdxlTextEncoders.PenultimateLayer, finalNorm: false, pooled: false, []);
-            double e2 = SdxlTextGolden.AssertClose($"{caseName} CLIP-L penultimate", golden.Load(caseName + ".clip_l.penultimate"), penultimate);
+            double e2 = SdxlGolden.AssertClose($"{caseName} CLIP-L penultimate", golden.Load(caseName + ".clip_l.penultimate"), penultimate);
             output.WriteLine($"{caseName} CLIP-L: last {e1:E2}, penultimate {e2:E2}");
         }
     }
@@ -51,17 +51,17 @@ public class SdxlTextEncoderGoldenTests(Xunit.Abstractions.ITestOutputHelper out
     public void BigGMatchesOpenClip(string caseName)
     {
         using var scope = NewDisposeScope();
-        using var golden = SdxlTextGolden.Open("text.safetensors");
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers(golden.Metadata["model"]);
+        using var golden = SdxlGolden.Open("text.safetensors");
+        var (clipL, bigG) = SdxlGolden.LoadTowers(golden.Metadata["model"]);
         using (clipL)
         using (bigG)
         {
             var ids = golden.Load(caseName + ".bigg.tokens");
             var (last, _) = bigG.EncodeLayer(ids, 1, finalNorm: false, pooled: false, []);
-            double e1 = SdxlTextGolden.AssertClose($"{caseName} bigG last", golden.Load(caseName + ".bigg.last"), last);
+            double e1 = SdxlGolden.AssertClose($"{caseName} bigG last", golden.Load(caseName + ".bigg.last"), last);
             var (penultimate, pooled) = bigG.EncodeLayer(ids, SdxlTextEncoders.PenultimateLayer, finalNorm: false, pooled: true, []);
-            double e2 = SdxlTextGolden.AssertClose($"{caseName} bigG penultimate", golden.Load(caseName + ".bigg.penultimate"), penultimate);
-            double e3 = SdxlTextGolden.AssertClose($"{caseName} bigG pooled", golden.Load(caseName + ".bigg.pooled"), pooled!);
+            double e2 = SdxlGolden.AssertClose($"{caseName} bigG penultimate", golden.Load(caseName + ".bigg.penultimate"), penultimate);
+            double e3 = SdxlGolden.AssertClose($"{caseName} bigG pooled", golden.Load(caseName + ".bigg.pooled"), pooled!);
             output.WriteLine($"{caseName} bigG: last {e1:E2}, penultimate {e2:E2}, pooled {e3:E2}");
         }
     }
@@ -71,18 +71,18 @@ public class SdxlTextEncoderGoldenTests(Xunit.Abstractions.ITestOutputHelper out
     public void ConditionerMatchesWebUisTowerWrappers(string caseName)
     {
         using var scope = NewDisposeScope();
-        using var golden = SdxlTextGolden.Open("text.safetensors");
+        using var golden = SdxlGolden.Open("text.safetensors");
         var prompts = System.Text.Json.JsonSerializer.Deserialize<string[]>(golden.Metadata["prompts"])!;
         string prompt = prompts[int.Parse(caseName["case".Length..])];
-        var (clipL, bigG) = SdxlTextGolden.LoadTowers(golden.Metadata["model"]);
+        var (clipL, bigG) = SdxlGolden.LoadTowers(golden.Metadata["model"]);
         using (clipL)
         using (bigG)
         {
             using var conditioner = SdxlTextEncoders.Conditioner(clipL, bigG);
             var (cond, pooled) = conditioner.EncodeTextsWithPooled([prompt]);
             var expected = cat([golden.Load(caseName + ".webui.clip_l"), golden.Load(caseName + ".webui.bigg")], 2);
-            double e1 = SdxlTextGolden.AssertClose($"{caseName} conditioning rows", expected, cond);
-            double e2 = SdxlTextGolden.AssertClose($"{caseName} pooled", golden.Load(caseName + ".webui.pooled"), pooled!);
+            double e1 = SdxlGolden.AssertClose($"{caseName} conditioning rows", expected, cond);
+            double e2 = SdxlGolden.AssertClose($"{caseName} pooled", golden.Load(caseName + ".webui.pooled"), pooled!);
             output.WriteLine($"{caseName}: rows {e1:E2}, pooled {e2:E2}");
         }
     }

@@ -17,7 +17,7 @@ public class SdxlTextManifestTests
 
     private static Dictionary<string, long[]> Shapes()
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(SdxlTextGolden.PathOf(Path.Combine("manifests", Manifest))));
+        using var json = JsonDocument.Parse(File.ReadAllText(SdxlGolden.PathOf(Path.Combine("manifests", Manifest))));
         return json.RootElement.EnumerateObject().ToDictionary(
             p => p.Name, p => p.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray());
     }

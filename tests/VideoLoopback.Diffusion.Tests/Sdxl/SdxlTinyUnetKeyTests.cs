@@ -10,15 +10,15 @@ public class SdxlTinyUnetKeyTests
     [Fact]
     public void TinyCheckpointUnetIsDetectedAndCheckedKeyByKey()
     {
-        using var file = StateDictFile.Open(SdxlUnetGolden.PathOf(SdxlUnetGolden.TinyCheckpoint));
-        var config = SdxlUnetGolden.DetectUnet(file);
+        using var file = StateDictFile.Open(SdxlGolden.PathOf(SdxlGolden.TinyCheckpoint));
+        var config = SdxlGolden.DetectUnet(file);
         Assert.True(config.SameArchitecture(SdxlUnetStructureTests.Tiny()), $"detected {config}");
 
         var index = new CheckpointTensorIndex(file.Tensors);
-        var structure = LdmUNetKeys.Infer(index, SdxlUnetGolden.UnetPrefix);
+        var structure = LdmUNetKeys.Infer(index, SdxlGolden.UnetPrefix);
         Assert.NotNull(structure);
-        var expected = LdmUNetKeys.Expected(index, SdxlUnetGolden.UnetPrefix, structure, controlNet: false);
-        var present = file.Tensors.Select(t => t.Name).Where(n => n.StartsWith(SdxlUnetGolden.UnetPrefix, StringComparison.Ordinal)).ToHashSet();
+        var expected = LdmUNetKeys.Expected(index, SdxlGolden.UnetPrefix, structure, controlNet: false);
+        var present = file.Tensors.Select(t => t.Name).Where(n => n.StartsWith(SdxlGolden.UnetPrefix, StringComparison.Ordinal)).ToHashSet();
         Assert.True(expected.SetEquals(present), "expected-only: " + string.Join(", ", expected.Except(present).Take(5)) +
             "; file-only: " + string.Join(", ", present.Except(expected).Take(5)));
     }

@@ -14,7 +14,7 @@ public class SdxlTokenizerGoldenTests
 {
     public static TheoryData<int> Cases()
     {
-        using var json = SdxlTextGolden.Json("tokenizer_cases.json");
+        using var json = SdxlGolden.Json("tokenizer_cases.json");
         var data = new TheoryData<int>();
         for (int i = 0; i < json.RootElement.GetProperty("cases").GetArrayLength(); i++) data.Add(i);
         return data;
@@ -24,7 +24,7 @@ public class SdxlTokenizerGoldenTests
     [MemberData(nameof(Cases))]
     public void EachTowerTokenizesAndChunksAsWebUi(int index)
     {
-        using var json = SdxlTextGolden.Json("tokenizer_cases.json");
+        using var json = SdxlGolden.Json("tokenizer_cases.json");
         var root = json.RootElement;
         var c = root.GetProperty("cases")[index];
         string prompt = c.GetProperty("prompt").GetString()!;

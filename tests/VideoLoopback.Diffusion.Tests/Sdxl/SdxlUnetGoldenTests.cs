@@ -14,19 +14,19 @@ public class SdxlUnetGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string File = "unet.safetensors";
 
-    public static TheoryData<string> Cases() => SdxlUnetGolden.CasesOf(File, ".eps");
+    public static TheoryData<string> Cases() => SdxlGolden.CasesOf(File, ".eps");
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void UnetMatchesSgm(string caseName)
     {
         using var scope = NewDisposeScope();
-        using var golden = SdxlUnetGolden.Open(File);
-        using var unet = SdxlUnetGolden.LoadUnet(golden.Metadata.TryGetValue("model", out var model) ? model : SdxlUnetGolden.TinyCheckpoint);
+        using var golden = SdxlGolden.Open(File);
+        using var unet = SdxlGolden.LoadUnet(golden.Metadata.TryGetValue("model", out var model) ? model : SdxlGolden.TinyCheckpoint);
         using var noGrad = no_grad();
         var eps = unet.Forward(golden.Load(caseName + ".x"), golden.Load(caseName + ".timesteps"), golden.Load(caseName + ".context"),
             y: golden.Load(caseName + ".y"));
-        double error = SdxlUnetGolden.AssertClose($"{File} {caseName}", golden.Load(caseName + ".eps"), eps, SdxlUnetGolden.EpsTolerance);
+        double error = SdxlGolden.AssertClose($"{File} {caseName}", golden.Load(caseName + ".eps"), eps, SdxlGolden.EpsTolerance);
         output.WriteLine($"{caseName}: max abs error {error:E2}");
     }
 }

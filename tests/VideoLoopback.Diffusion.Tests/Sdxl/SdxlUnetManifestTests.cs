@@ -18,7 +18,7 @@ public class SdxlUnetManifestTests
 {
     private const string Base = "sdxl_base_sd_xl_base.json";
     private const string Refiner = "sdxl_refiner_sd_xl_refiner.json";
-    private const string Prefix = SdxlUnetGolden.UnetPrefix;
+    private const string Prefix = SdxlGolden.UnetPrefix;
 
     private static List<TensorDescriptor> Tensors(string manifest) => KeyManifest.ReadSd15Style(GoldenData.Path("sdxl", "manifests", manifest));
 

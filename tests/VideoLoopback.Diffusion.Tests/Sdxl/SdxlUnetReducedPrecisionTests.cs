@@ -17,7 +17,7 @@ public class SdxlUnetReducedPrecisionTests(Xunit.Abstractions.ITestOutputHelper 
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var caseName in SdxlUnetGolden.CasesOf(File, ".eps"))
+        foreach (var caseName in SdxlGolden.CasesOf(File, ".eps"))
             foreach (var dtype in new[] { "bf16", "fp16" }) data.Add(caseName, dtype);
         return data;
     }
@@ -27,9 +27,9 @@ public class SdxlUnetReducedPrecisionTests(Xunit.Abstractions.ITestOutputHelper 
     public void EpsIsWithinTheDerivedTolerance(string caseName, string dtype)
     {
         using var scope = NewDisposeScope();
-        using var golden = SdxlUnetGolden.Open(File);
+        using var golden = SdxlGolden.Open(File);
         var precision = ComputePrecision.Parse(dtype);
-        using var unet = SdxlUnetGolden.LoadUnet(golden.Metadata["model"], new ModuleDevice(CPU, precision));
+        using var unet = SdxlGolden.LoadUnet(golden.Metadata["model"], new ModuleDevice(CPU, precision));
         using var noGrad = no_grad();
         var eps = unet.Forward(golden.Load(caseName + ".x"), golden.Load(caseName + ".timesteps"), golden.Load(caseName + ".context"),
             y: golden.Load(caseName + ".y"));

@@ -14,22 +14,22 @@ public class SdxlVaeGoldenTests
 {
     private const double Tolerance = 5e-4;
 
-    public static TheoryData<string> Cases() => SdxlTextGolden.CasesOf("vae.safetensors", ".image");
+    public static TheoryData<string> Cases() => SdxlGolden.CasesOf("vae.safetensors", ".image");
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void EncodeAndDecodeMatchSgm(string caseName)
     {
         using var scope = NewDisposeScope();
-        using var golden = SdxlTextGolden.Open("vae.safetensors");
-        using var file = StateDictFile.Open(SdxlTextGolden.PathOf(SdxlTextGolden.Model));
+        using var golden = SdxlGolden.Open("vae.safetensors");
+        using var file = StateDictFile.Open(SdxlGolden.PathOf(SdxlGolden.Model));
         using var vae = StableDiffusionWeights.LoadVae(file, ModuleDevice.Cpu);
         using var noGrad = no_grad();
         Tensor G(string what) => golden.Load($"{caseName}.{what}");
         using var posterior = vae.Encode(G("image"));
-        SdxlTextGolden.AssertClose($"{caseName} posterior_mean", G("posterior_mean"), posterior.Mean, Tolerance);
-        SdxlTextGolden.AssertClose($"{caseName} posterior_std", G("posterior_std"), posterior.Std(), Tolerance);
-        SdxlTextGolden.AssertClose($"{caseName} decoded", G("decoded"), vae.Decode(G("latent")), Tolerance);
-        SdxlTextGolden.AssertClose($"{caseName} decoded_mean", G("decoded_mean"), vae.Decode(G("posterior_mean")), Tolerance);
+        SdxlGolden.AssertClose($"{caseName} posterior_mean", G("posterior_mean"), posterior.Mean, Tolerance);
+        SdxlGolden.AssertClose($"{caseName} posterior_std", G("posterior_std"), posterior.Std(), Tolerance);
+        SdxlGolden.AssertClose($"{caseName} decoded", G("decoded"), vae.Decode(G("latent")), Tolerance);
+        SdxlGolden.AssertClose($"{caseName} decoded_mean", G("decoded_mean"), vae.Decode(G("posterior_mean")), Tolerance);
     }
 }
