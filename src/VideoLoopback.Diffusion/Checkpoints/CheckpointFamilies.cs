@@ -1,3 +1,4 @@
+using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Text;
 using VideoLoopback.Diffusion.Unet;
 
@@ -47,6 +48,7 @@ public static class CheckpointFamilies
         TextEncoders = [new("text encoder", OpenClipPrefix, [OpenClipPrefix], TextTowerKeys.OpenClip)],
         LoadTextEncoders = (file, on, clipHeads, openClipHeads) =>
             [OpenClipTextModel.FromCheckpoint(file, on.Device, on.DType, openClipHeads ?? clipHeads, OpenClipPrefix)],
+        LoraTextTowers = towers => LoraTextTower.For(towers, singleIsOpenClip: true),
         Tokenizer = () => ClipTokenizer.OpenClip,
         TextPadId = 0,
         TextClipSkip = 2,
@@ -105,6 +107,9 @@ public static class CheckpointFamilies
         LoadTextEncoders = (file, on, clipHeads, openClipHeads) => [SdxlTextEncoders.RefinerFromCheckpoint(file, on, openClipHeads ?? clipHeads)],
         CreateConditioner = (towers, _, embeddings) => SdxlTextEncoders.RefinerConditioner(towers[0], embeddings),
         EmbeddingParts = towers => SdxlTextEncoders.RefinerEmbeddingParts(towers[0]),
+        // WebUI names the refiner's bigG modules 0_model_transformer_*, which no LoRA text-encoder key converts to: only UNet
+        // modules can apply.
+        LoraTextTowers = _ => [],
         // WebUI registers embedding names with the first embedder that tokenizes: here bigG.
         Tokenizer = () => ClipTokenizer.OpenClip,
         TextPadId = 0,

@@ -1,3 +1,4 @@
+using VideoLoopback.Diffusion.Lora;
 using VideoLoopback.Diffusion.Nn;
 using VideoLoopback.Diffusion.Pipelines;
 using VideoLoopback.Diffusion.Text;
@@ -37,6 +38,11 @@ public sealed record ModelFamily
     /// single tensor, as wide as the one text encoder.
     /// </summary>
     public Func<IReadOnlyList<ClipTextModel>, IReadOnlyList<TextualInversionPart>>? EmbeddingParts { get; init; }
+    /// <summary>
+    /// How LoRA text-encoder modules find the loaded text encoders (WebUI's network layer names per tower); the default is
+    /// SD1.x's one CLIP tower or SDXL's CLIP-L and bigG, by count.
+    /// </summary>
+    public Func<IReadOnlyList<ClipTextModel>, IReadOnlyList<LoraTextTower>> LoraTextTowers { get; init; } = towers => LoraTextTower.For(towers);
     /// <summary>The tokenizer of the family's (first) text encoder, which also registers embedding names.</summary>
     public Func<ClipTokenizer> Tokenizer { get; init; } = () => ClipTokenizer.Default;
     /// <summary>The id after a prompt chunk's first end token (CLIP: the end token; OpenCLIP: 0).</summary>

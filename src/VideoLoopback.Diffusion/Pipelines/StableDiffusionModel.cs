@@ -115,7 +115,7 @@ public sealed class StableDiffusionModel : IDisposable
         int pooled = TextModels[^1].Config.ProjectionSize
             ?? throw new InvalidOperationException($"{CheckpointPath}: the UNet takes a vector but no text encoder has a pooled output");
         var size = SizeConditioning.ForGeneration(width, height);
-        return new VectorConditioning(size, Family.VectorValues(size, false), Family.VectorValues(size, true), vectorWidth, pooled, Device);
+        return new VectorConditioning(Family.VectorValues(size, false), Family.VectorValues(size, true), vectorWidth, pooled, Device);
     }
 
     /// <summary>A 9-channel UNet (masked-image latent + mask concatenated to the input).</summary>
@@ -276,12 +276,7 @@ public sealed class StableDiffusionModel : IDisposable
     }
 
     /// <summary>The merger over this model's weights, made when a LoRA is first asked for.</summary>
-    private LoraMerger Loras => _loras ??=
-        new LoraMerger(Unet, Family == CheckpointFamilies.StableDiffusionXLRefiner
-            // WebUI names the refiner's bigG modules 0_model_transformer_*, which no LoRA text-encoder key converts to: only
-            // UNet modules can apply.
-            ? []
-            : LoraTextTower.For(TextModels, singleIsOpenClip: Family == CheckpointFamilies.StableDiffusion2));
+    private LoraMerger Loras => _loras ??= new LoraMerger(Unet, Family.LoraTextTowers(TextModels));
 
     /// <summary>The LoRAs merged now, in merge order.</summary>
     public IReadOnlyList<LoraActivation> ActiveLoras => _loras?.Active ?? [];
