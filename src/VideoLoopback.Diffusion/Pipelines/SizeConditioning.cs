@@ -29,12 +29,6 @@ public sealed record SizeConditioning(int OriginalHeight, int OriginalWidth, int
     public float[] RefinerValues(bool negative) =>
         [OriginalHeight, OriginalWidth, CropTop, CropLeft, negative ? RefinerLowAestheticScore : RefinerHighAestheticScore];
 
-    /// <summary>
-    /// The six values embedded with <paramref name="featuresPerValue"/> features each, in sgm's order
-    /// (original_size_as_tuple, crop_coords_top_left, target_size_as_tuple) → [6·featuresPerValue] float32.
-    /// </summary>
-    public Tensor Embed(long featuresPerValue, Device device) => Embed(BaseValues(), featuresPerValue, device);
-
     /// <summary><paramref name="values"/> each embedded with <paramref name="featuresPerValue"/> features → [n·featuresPerValue] float32.</summary>
     public static Tensor Embed(float[] values, long featuresPerValue, Device device)
     {

@@ -13,19 +13,13 @@ public sealed class VectorConditioning : IDisposable
     private readonly Tensor _positiveFeatures;
     private readonly Tensor _negativeFeatures;
 
-    /// <summary>The base's vector: the six size values for prompts and negative prompts alike.</summary>
-    /// <param name="vectorWidth">the UNet's label_emb input width (SDXL: 2816).</param>
-    /// <param name="pooledWidth">the pooled text embedding's width (SDXL: 1280).</param>
-    public VectorConditioning(SizeConditioning size, long vectorWidth, long pooledWidth, Device device)
-        : this(size, size.BaseValues(), size.BaseValues(), vectorWidth, pooledWidth, device)
-    {
-    }
-
     /// <summary>
     /// A vector embedding <paramref name="positiveValues"/> after the pooled text of prompt rows and
     /// <paramref name="negativeValues"/> after that of negative rows, each value with an equal share of the width left.
     /// </summary>
-    public VectorConditioning(SizeConditioning size, float[] positiveValues, float[] negativeValues, long vectorWidth, long pooledWidth, Device device)
+    /// <param name="vectorWidth">the UNet's label_emb input width (SDXL: 2816).</param>
+    /// <param name="pooledWidth">the pooled text embedding's width (SDXL: 1280).</param>
+    public VectorConditioning(float[] positiveValues, float[] negativeValues, long vectorWidth, long pooledWidth, Device device)
     {
         if (positiveValues.Length != negativeValues.Length || positiveValues.Length == 0)
             throw new ArgumentException("prompt and negative rows must embed the same number of values");
@@ -33,12 +27,9 @@ public sealed class VectorConditioning : IDisposable
         long valuesWidth = vectorWidth - pooledWidth;
         if (valuesWidth <= 0 || valuesWidth % count != 0)
             throw new ArgumentException($"a {vectorWidth}-wide UNet vector cannot hold a {pooledWidth}-wide pooled embedding and {count} equal value embeddings");
-        Size = size;
         _positiveFeatures = SizeConditioning.Embed(positiveValues, valuesWidth / count, device);
         _negativeFeatures = SizeConditioning.Embed(negativeValues, valuesWidth / count, device);
     }
-
-    public SizeConditioning Size { get; }
 
     /// <summary>Prompt rows: pooled [N,P] → vectors [N,P+nF] float32.</summary>
     public Tensor Rows(Tensor pooled) => Join(pooled, _positiveFeatures);

@@ -29,12 +29,22 @@ public class SdxlImg2ImgGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
     [MemberData(nameof(Cases))]
     public void Img2ImgMatchesWebUi(string caseName)
     {
-        using var scope = NewDisposeScope();
         using var json = SdxlGolden.Json("img2img.json");
-        var info = json.RootElement.GetProperty(caseName);
-        using var golden = SdxlGolden.Open("img2img.safetensors");
-        var path = SdxlGolden.PathOf(info.GetProperty("model").GetString()!);
+        var path = SdxlGolden.PathOf(json.RootElement.GetProperty(caseName).GetProperty("model").GetString()!);
         using var model = StableDiffusionModel.Load(path, StableDiffusionLoadOptions.ForCheckpoint(path, ModuleDevice.Cpu));
+        CheckCase("img2img", caseName, model, output);
+    }
+
+    /// <summary>
+    /// Runs case <paramref name="caseName"/> of <c>NAME.json</c> / <c>NAME.safetensors</c> (<paramref name="name"/>) on
+    /// <paramref name="model"/>: conditioning rows and vectors, each step's x and denoised, the samples and the decode.
+    /// </summary>
+    internal static void CheckCase(string name, string caseName, StableDiffusionModel model, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        using var scope = NewDisposeScope();
+        using var json = SdxlGolden.Json(name + ".json");
+        var info = json.RootElement.GetProperty(caseName);
+        using var golden = SdxlGolden.Open(name + ".safetensors");
         Assert.Equal(info.GetProperty("scale_factor").GetDouble(), model.LatentScale);
 
         int steps = info.GetProperty("steps").GetInt32();

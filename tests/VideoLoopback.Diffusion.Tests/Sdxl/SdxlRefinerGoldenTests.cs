@@ -63,7 +63,7 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         var cond = stack(entries.Select(e => e.Cond).ToArray());
         var pooled = stack(entries.Select(e => e.Pooled ?? throw new Xunit.Sdk.XunitException($"case {index}: no pooled output")).ToArray());
         var family = model.Family;
-        using var vectors = new VectorConditioning(size, family.VectorValues(size, false), family.VectorValues(size, true),
+        using var vectors = new VectorConditioning(family.VectorValues(size, false), family.VectorValues(size, true),
             model.Unet.Config.AdmInChannels, pooled.shape[1], CPU);
         var vector = negative ? vectors.NegativeRows(pooled) : vectors.Rows(pooled);
 
@@ -104,61 +104,10 @@ public class SdxlRefinerGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
     [MemberData(nameof(Img2ImgCases))]
     public void Img2ImgMatchesWebUi(string caseName)
     {
-        const double tolerance = 5e-4;
-        using var scope = NewDisposeScope();
-        using var json = SdxlGolden.Json("refiner_img2img.json");
-        var info = json.RootElement.GetProperty(caseName);
-        using var golden = SdxlGolden.Open("refiner_img2img.safetensors");
-        Assert.Equal(Model, info.GetProperty("model").GetString());
+        using (var json = SdxlGolden.Json("refiner_img2img.json"))
+            Assert.Equal(Model, json.RootElement.GetProperty(caseName).GetProperty("model").GetString());
         using var model = Load();
-        Assert.Equal(info.GetProperty("scale_factor").GetDouble(), model.LatentScale);
-
-        int steps = info.GetProperty("steps").GetInt32();
-        int width = info.GetProperty("width").GetInt32(), height = info.GetProperty("height").GetInt32();
-        string prompt = info.GetProperty("prompt").GetString()!, negative = info.GetProperty("negative_prompt").GetString()!;
-        var conditioner = model.Conditioner(1);
-        var errors = new List<string>();
-        void Check(string what, Tensor actual, double limit) =>
-            errors.Add($"{what} {SdxlGolden.AssertClose($"{caseName} {what}", golden.Load($"{caseName}/{what}"), actual, limit):E2}");
-
-        using var vectors = model.VectorConditioningFor(width, height);
-        Assert.NotNull(vectors);
-        var guidance = PromptGuidance.From(conditioner.GetMultiCondLearnedConditioning([prompt], steps),
-            conditioner.GetLearnedConditioning([negative], steps, negative: true), vectors);
-        var rows = guidance(0);
-        Check("cond_crossattn", rows.Cond, SdxlGolden.TextTolerance);
-        Check("uncond_crossattn", rows.Uncond, SdxlGolden.TextTolerance);
-        Check("cond_vector", rows.CondVector!, SdxlGolden.TextTolerance);
-        Check("uncond_vector", rows.UncondVector!, SdxlGolden.TextTolerance);
-
-        var xs = new List<Tensor>();
-        var denoised = new List<Tensor>();
-        var run = new LatentImg2Img
-        {
-            EpsModel = (x, t, r) => model.Eps(x, t, r),
-            Prediction = model.Prediction,
-            Sampler = SamplerRegistry.Get(info.GetProperty("sampler").GetString()!),
-            Steps = steps,
-            Denoising = info.GetProperty("denoising").GetDouble(),
-            CfgScale = info.GetProperty("cfg_scale").GetDouble(),
-            Conditioning = guidance,
-            Callback = s =>
-            {
-                xs.Add(s.X.clone().DetachFromDisposeScope());
-                denoised.Add(s.Denoised.clone().DetachFromDisposeScope());
-            },
-        };
-        // Euler draws (and does not use) noise every step without churn; any source does.
-        using var generator = new Generator(0);
-        var noise = golden.Load(caseName + "/noise");
-        var samples = run.Run(golden.Load(caseName + "/init_latent"), noise, () => randn(noise.shape, generator: generator), [0UL], RandnSource.Cpu);
-
-        Check("x_callback", stack(xs), tolerance);
-        Check("denoised_callback", stack(denoised), tolerance);
-        Check("samples", samples, tolerance);
-        using (no_grad())
-            Check("image", model.Vae.Decode(samples / model.LatentScale), tolerance);
-        output.WriteLine($"{caseName}: max abs errors " + string.Join(", ", errors));
+        SdxlImg2ImgGoldenTests.CheckCase("refiner_img2img", caseName, model, output);
     }
 
     private static Dictionary<string, long[]> ManifestShapes()

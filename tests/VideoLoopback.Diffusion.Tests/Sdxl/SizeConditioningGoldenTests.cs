@@ -44,7 +44,7 @@ public class SizeConditioningGoldenTests
         var size = SizeConditioning.ForGeneration(info.GetProperty("width").GetInt32(), info.GetProperty("height").GetInt32(),
             crop[0].GetInt32(), crop[1].GetInt32());
         var expected = golden.Load($"case{index}.vector");
-        using var vectors = new VectorConditioning(size, expected.shape[1], PooledWidth, CPU);
+        using var vectors = new VectorConditioning(size.BaseValues(), size.BaseValues(), expected.shape[1], PooledWidth, CPU);
         var actual = vectors.Rows(expected.narrow(1, 0, PooledWidth));
         double max = (actual.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs().max().item<double>();
         Assert.True(max <= Tolerance, $"case{index} ({size}): size embedding max abs diff {max:E3} > {Tolerance:E1}");
@@ -53,7 +53,7 @@ public class SizeConditioningGoldenTests
     [Fact]
     public void VectorWidthThatCannotHoldSixSizeEmbeddingsIsRefused()
     {
-        var error = Assert.Throws<ArgumentException>(() => new VectorConditioning(SizeConditioning.ForGeneration(64, 64), 1585, 48, CPU));
+        var error = Assert.Throws<ArgumentException>(() => new VectorConditioning(SizeConditioning.ForGeneration(64, 64).BaseValues(), SizeConditioning.ForGeneration(64, 64).BaseValues(), 1585, 48, CPU));
         Assert.Contains("1585", error.Message);
     }
 }
